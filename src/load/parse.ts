@@ -1,0 +1,246 @@
+import { loadAll, YAMLException } from "js-yaml";
+import { parseAllDocuments, LineCounter, isMap, isSeq, type Document } from "yaml";
+import type { LoadProblem, SkippedDocument, SourceDocument, SourceFile, SourceRole, Span } from "./types.js";
+import { spanAt, lineSpan } from "./text.js";
+
+/** Per-document alias budget: beyond this a document is treated as an alias bomb. */
+const MAX_ALIASES = 1000;
+/** Deepest nesting accepted; Kubernetes objects are far shallower. */
+const MAX_DEPTH = 100;
+
+const HELM_TEMPLATE = /\{\{-?\s*[^}]*\}\}/;
+
+/**
+ * Parses a file's text into Kubernetes object documents.
+ *
+ * The fast path uses js-yaml (a single pass, no syntax tree); positions inside a document are
+ * resolved later, on demand, by `locate.ts` with the `yaml` package. When the fast path fails
+ * (syntax error, duplicate key, alias bomb, ...), the file is parsed again with `yaml`, which
+ * recovers document by document, so one broken document never costs the others.
+ */
+export function parseSource(path: string, text: string, role: SourceRole): SourceFile {
+  const file: SourceFile = { path, role, text, documents: [], skipped: [], problems: [] };
+  if (looksLikeHelmTemplate(path, text)) {
+    const at = text.search(HELM_TEMPLATE);
+    file.problems.push({
+      ruleId: "parse",
+      severity: 2,
+      fatal: true,
+      message:
+        "This file is an unrendered Helm template ({{ ... }}); render it first and lint the output: `helm template <chart> | mesh-lint -`",
+      span: spanAt(text, at, at + (text.slice(at).match(HELM_TEMPLATE)?.[0].length ?? 2)),
+    });
+    return file;
+  }
+  let values: unknown[] | undefined;
+  try {
+    values = loadAll(text, { filename: path, maxAliases: MAX_ALIASES, maxDepth: MAX_DEPTH } as never) as unknown[];
+  } catch (error) {
+    if (!(error instanceof YAMLException) && !(error instanceof RangeError)) throw error;
+    values = undefined;
+  }
+  if (values && !containsAliasBomb(values)) {
+    const spans = documentSpans(text);
+    if (spans.length === values.length) {
+      values.forEach((value, index) => classify(file, index, value, spans[index]));
+      return file;
+    }
+  }
+  parseSlowly(file);
+  return file;
+}
+
+function looksLikeHelmTemplate(path: string, text: string): boolean {
+  if (!HELM_TEMPLATE.test(text)) return false;
+  if (/(^|[\\/])templates[\\/]/.test(path)) return true;
+  // A template expression outside a comment at the place a YAML value or key would be.
+  return text.split("\n").some((line) => {
+    const code = line.replace(/^\s*#.*$/, "");
+    return /(^|[:\-[,]\s*)\{\{/.test(code) || /^\s*\{\{/.test(code);
+  });
+}
+
+/**
+ * The line spans of the YAML documents of a text, by `---` / `...` markers at column 0.
+ * The part before the first `---` counts as a document only if it holds content.
+ */
+export function documentSpans(text: string): Span[] {
+  const lines = text.split("\n");
+  const spans: Span[] = [];
+  let start = 1;
+  let hasContent = false;
+  let explicit = false;
+  const close = (endLine: number) => {
+    if (explicit || hasContent) spans.push(lineSpan(lines, start, Math.max(start, endLine)));
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^---(\s|$)/.test(line)) {
+      close(i);
+      explicit = true;
+      hasContent = /^---\s+\S/.test(line) && !/^---\s+#/.test(line);
+      start = hasContent ? i + 1 : i + 2;
+      continue;
+    }
+    if (/^\.\.\.(\s|$)/.test(line)) {
+      close(i);
+      explicit = false;
+      hasContent = false;
+      start = i + 2;
+      continue;
+    }
+    if (!hasContent && /^\s*[^\s#%]/.test(line)) {
+      if (!hasContent && !explicit) start = i + 1;
+      hasContent = true;
+    }
+  }
+  close(lines.length);
+  return spans;
+}
+
+/** Shared references (YAML aliases) whose expansion would be huge. */
+function containsAliasBomb(values: unknown[]): boolean {
+  const budget = { nodes: 0 };
+  const seen = new Set<unknown>();
+  let shared = false;
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== "object") return;
+    if (seen.has(value)) {
+      shared = true;
+      return;
+    }
+    seen.add(value);
+    if (Array.isArray(value)) for (const item of value) visit(item);
+    else for (const key in value as Record<string, unknown>) visit((value as Record<string, unknown>)[key]);
+  };
+  for (const value of values) visit(value);
+  if (!shared) return false;
+  // Count the expanded size, stopping at a bound: a document of aliases to aliases explodes.
+  const count = (value: unknown): boolean => {
+    if (++budget.nodes > 1_000_000) return true;
+    if (value === null || typeof value !== "object") return false;
+    if (Array.isArray(value)) return value.some(count);
+    return Object.values(value as Record<string, unknown>).some(count);
+  };
+  return values.some(count);
+}
+
+function classify(file: SourceFile, index: number, value: unknown, span: Span): void {
+  if (value === null || value === undefined) {
+    file.skipped.push({ index, reason: "empty document", span });
+    return;
+  }
+  if (typeof value !== "object" || Array.isArray(value)) {
+    file.skipped.push({ index, reason: `not a mapping (a ${Array.isArray(value) ? "sequence" : typeof value})`, span });
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
+    file.skipped.push({ index, reason: "no apiVersion/kind: not a Kubernetes object", span });
+    return;
+  }
+  if (/List$/.test(object.kind) && object.apiVersion === "v1" && Array.isArray(object.items)) {
+    object.items.forEach((item, i) => {
+      if (item && typeof item === "object" && !Array.isArray(item)) {
+        const entry = item as Record<string, unknown>;
+        if (typeof entry.apiVersion === "string" && typeof entry.kind === "string") {
+          file.documents.push({ index, base: ["items", i], value: entry, span });
+          return;
+        }
+      }
+      file.skipped.push({ index, reason: `items[${i}] of the ${object.kind} is not a Kubernetes object`, span });
+    });
+    return;
+  }
+  file.documents.push({ index, base: [], value: object, span });
+}
+
+/** The recovering path: `yaml` reports every error with its position and keeps the good documents. */
+function parseSlowly(file: SourceFile): void {
+  const lineCounter = new LineCounter();
+  let documents: Document.Parsed[];
+  try {
+    documents = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+  } catch (error) {
+    file.problems.push(fatal(file.text, 0, `The file could not be parsed: ${(error as Error).message}`));
+    return;
+  }
+  if (!Array.isArray(documents)) documents = [documents as unknown as Document.Parsed];
+  documents.forEach((document, index) => {
+    const [from, , to] = document.range ?? [0, 0, file.text.length];
+    const span = spanAt(file.text, from, to);
+    if (document.errors.length > 0) {
+      for (const error of document.errors) {
+        const [start, end] = error.pos ?? [from, from];
+        file.problems.push({
+          ruleId: "parse",
+          severity: 2,
+          fatal: true,
+          message: describeYamlError(error.code, error.message),
+          span: spanAt(file.text, start, Math.max(end, start + 1)),
+        });
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      const anchor = firstAlias(document) ?? from;
+      file.problems.push(
+        fatal(
+          file.text,
+          anchor,
+          /alias/i.test(message)
+            ? "Too many YAML alias expansions in this document (a resource exhaustion pattern); the document is skipped"
+            : error instanceof RangeError
+              ? "This document is nested too deeply to analyse; it is skipped"
+              : `This document could not be read: ${message}`,
+        ),
+      );
+      return;
+    }
+    if (depthExceeds(value, MAX_DEPTH)) {
+      file.problems.push(fatal(file.text, from, `This document is nested deeper than ${MAX_DEPTH} levels; it is skipped`));
+      return;
+    }
+    classify(file, index, value, span);
+  });
+}
+
+function firstAlias(document: Document.Parsed): number | undefined {
+  const contents = document.contents;
+  if (isMap(contents) || isSeq(contents)) return contents.range?.[0];
+  return undefined;
+}
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  let depth = 0;
+  let layer: unknown[] = [value];
+  while (layer.length > 0) {
+    if (++depth > limit) return true;
+    const next: unknown[] = [];
+    for (const item of layer) {
+      if (item && typeof item === "object") next.push(...Object.values(item as object));
+    }
+    layer = next;
+  }
+  return false;
+}
+
+function fatal(text: string, offset: number, message: string): LoadProblem {
+  return { ruleId: "parse", severity: 2, fatal: true, message, span: spanAt(text, offset, offset + 1) };
+}
+
+function describeYamlError(code: string, message: string): string {
+  const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") {
+    return `Duplicate key: ${first.replace(/^Map keys must be unique;?\s*/, "")} (the Kubernetes API server rejects objects with duplicate fields)`.replace(
+      /: \(/,
+      " (",
+    );
+  }
+  if (code === "TAB_AS_INDENT") return `Tabs are not allowed as YAML indentation: ${first}`;
+  return `YAML syntax error: ${first}`;
+}

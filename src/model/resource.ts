@@ -1,0 +1,100 @@
+import type { NodePath, SourceDocument, SourceFile } from "../load/types.js";
+import { isNamespaced, kindInfo, splitApiVersion } from "./kinds.js";
+
+/** Where a resource came from: linted input, context (informs, never reported), or assumed by mesh-lint. */
+export type ResourceOrigin = "lint" | "context" | "assumed";
+
+/** A Kubernetes or Istio object after namespace defaulting, with the place it was written. */
+export interface Resource {
+  apiVersion: string;
+  group: string;
+  version: string;
+  kind: string;
+  name: string;
+  /** Namespace after defaulting (`--namespace`, else `default`); empty for cluster-scoped kinds. */
+  namespace: string;
+  /** Whether the YAML named the namespace itself. */
+  namespaceGiven: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** `metadata.creationTimestamp` if present (Istio orders some resources by it), else undefined. */
+  creationTimestamp?: string;
+  /** The whole object as written. */
+  object: Record<string, unknown>;
+  /** `object.spec` when it is a mapping, else `{}` (the schema rule reports a bad spec). */
+  spec: Record<string, unknown>;
+  origin: ResourceOrigin;
+  /** The file and document it came from (absent for assumed resources). */
+  source?: { file: SourceFile; document: SourceDocument };
+  /** Whether this kind is one mesh-lint models (Istio or a Kubernetes kind the mesh depends on). */
+  modeled: boolean;
+  /** `Kind namespace/name` (or `Kind name` for cluster-scoped kinds). */
+  key: string;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [key, entry] of Object.entries(value)) {
+      if (typeof entry === "string") out[key] = entry;
+      else if (typeof entry === "number" || typeof entry === "boolean") out[key] = String(entry);
+    }
+  }
+  return out;
+}
+
+export function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function asString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+export function resourceKey(kind: string, namespace: string, name: string): string {
+  return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+}
+
+/** Builds a resource from a parsed object, defaulting the namespace as kubectl does. */
+export function toResource(
+  object: Record<string, unknown>,
+  options: { defaultNamespace: string; origin: ResourceOrigin; source?: Resource["source"] },
+): Resource {
+  const apiVersion = String(object.apiVersion);
+  const kind = String(object.kind);
+  const { group, version } = splitApiVersion(apiVersion);
+  const metadata = asRecord(object.metadata);
+  const givenNamespace = asString(metadata.namespace);
+  const namespaced = isNamespaced(group, kind);
+  const namespace = namespaced ? givenNamespace || options.defaultNamespace : "";
+  const name = asString(metadata.name) ?? asString(metadata.generateName) ?? "";
+  const creation = metadata.creationTimestamp;
+  return {
+    apiVersion,
+    group,
+    version,
+    kind,
+    name,
+    namespace,
+    namespaceGiven: Boolean(givenNamespace),
+    labels: stringMap(metadata.labels),
+    annotations: stringMap(metadata.annotations),
+    creationTimestamp: typeof creation === "string" ? creation : creation instanceof Date ? creation.toISOString() : undefined,
+    object,
+    spec: asRecord(object.spec),
+    origin: options.origin,
+    source: options.source,
+    modeled: kindInfo(group, kind) !== undefined,
+    key: resourceKey(kind, namespace, name),
+  };
+}
+
+/** The path of a node of a resource inside its YAML document (adds the `items[i]` prefix of a List). */
+export function documentPath(resource: Resource, path: NodePath): NodePath {
+  const base = resource.source?.document.base ?? [];
+  return base.length ? [...base, ...path] : path;
+}

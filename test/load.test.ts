@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { parseBytes } from "../src/load/read.js";
+import { parseSource, documentSpans } from "../src/load/parse.js";
+import { Locator } from "../src/load/locate.js";
+
+const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts: [reviews]
+  http:
+  - match:
+    - uri:
+        prefix: /api
+    route:
+    - destination:
+        host: reviews
+        subset: v2
+  - route:
+    - destination:
+        host: reviews
+        subset: v1
+`;
+
+describe("loading: documents and what is skipped", () => {
+  const cases: { name: string; text: string; documents: number; skipped?: number; problems?: number; kinds?: string[] }[] = [
+    { name: "one object", text: vs, documents: 1 },
+    { name: "multi-document YAML", text: `${vs}---\n${vs}`, documents: 2 },
+    { name: "empty documents are skipped quietly", text: `---\n---\n${vs}---\n`, documents: 1, skipped: 2 },
+    {
+      name: "Helm values (no apiVersion/kind) are skipped",
+      text: "replicaCount: 2\nimage:\n  repository: nginx\n",
+      documents: 0,
+      skipped: 1,
+    },
+    {
+      name: "kind: List expands into its items",
+      text: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n- apiVersion: v1\n  kind: ServiceAccount\n  metadata: {name: b}\n",
+      documents: 2,
+      kinds: ["Service", "ServiceAccount"],
+    },
+    {
+      name: "JSON",
+      text: '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"ports": [{"port": 80}]}}',
+      documents: 1,
+    },
+    { name: "CRLF line endings", text: vs.replace(/\n/g, "\r\n"), documents: 1 },
+  ];
+  it.each(cases)("$name", ({ text, documents, skipped, problems, kinds }) => {
+    const file = parseSource("x.yaml", text, "lint");
+    expect(file.documents).toHaveLength(documents);
+    if (skipped !== undefined) expect(file.skipped).toHaveLength(skipped);
+    expect(file.problems).toHaveLength(problems ?? 0);
+    if (kinds) expect(file.documents.map((d) => d.value.kind)).toEqual(kinds);
+  });
+});
+
+describe("loading: bad input gets a clear message at a position, and other documents survive", () => {
+  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    .concat(Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`))
+    .join("\n");
+  const deep = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${"[".repeat(500)}${"]".repeat(500)}\n`;
+  const cases: { name: string; bytes: Uint8Array; message: RegExp; line: number; column?: number; documents?: number }[] = [
+    {
+      name: "duplicate keys are an error, as the API server rejects them",
+      bytes: Buffer.from(`${vs}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n`),
+      message: /Duplicate key/,
+      line: 24,
+      column: 3,
+      documents: 1,
+    },
+    {
+      name: "a YAML syntax error is fatal at its position; the good document is kept",
+      bytes: Buffer.from(`${vs}---\napiVersion: v1\nkind: Service\nmetadata: {name: [unclosed\n`),
+      message: /YAML syntax error/,
+      line: 23,
+      documents: 1,
+    },
+    {
+      name: "tabs as indentation",
+      bytes: Buffer.from("apiVersion: v1\nkind: Service\nmetadata:\n\tname: x\n"),
+      message: /Tabs|tab/i,
+      line: 4,
+    },
+    { name: "binary file", bytes: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]), message: /binary file/, line: 1 },
+    {
+      name: "non-UTF-8 text",
+      bytes: Uint8Array.from([...Buffer.from("apiVersion: v1\nkind: ConfigMap\ndata: {a: \""), 0xff, 0xfe, 0x41, ...Buffer.from('"}\n')]),
+      message: /not valid UTF-8/,
+      line: 3,
+    },
+    { name: "an alias bomb is bounded", bytes: Buffer.from(`apiVersion: v1\nkind: ConfigMap\n${bomb}\n`), message: /alias/i, line: 1 },
+    { name: "deeply nested documents", bytes: Buffer.from(deep), message: /nested/i, line: 1 },
+    {
+      name: "an unrendered Helm template",
+      bytes: Buffer.from("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n"),
+      message: /helm template/,
+      line: 4,
+      column: 9,
+    },
+  ];
+  it.each(cases)("$name", ({ bytes, message, line, column, documents }) => {
+    const file = parseBytes(bytes, "bad.yaml", "lint");
+    expect(file.problems.length).toBeGreaterThan(0);
+    const problem = file.problems[0];
+    expect(problem.message).toMatch(message);
+    expect(problem.severity).toBe(2);
+    expect(problem.span.start.line).toBe(line);
+    if (column !== undefined) expect(problem.span.start.column).toBe(column);
+    if (documents !== undefined) expect(file.documents).toHaveLength(documents);
+  });
+
+  it("a BOM is removed and the object read", () => {
+    const file = parseBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(vs)]), "bom.yaml", "lint");
+    expect(file.problems).toEqual([]);
+    expect(file.documents[0].value.kind).toBe("VirtualService");
+  });
+  it("UTF-16 with a BOM is decoded", () => {
+    const body = Buffer.from(vs, "utf16le");
+    const file = parseBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), body]), "u16.yaml", "lint");
+    expect(file.documents[0].value.kind).toBe("VirtualService");
+  });
+  it("a huge document is read", () => {
+    const entries = Array.from({ length: 20000 }, (_, i) => `  key${i}: value${i}`).join("\n");
+    const file = parseBytes(Buffer.from(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n${entries}\n`), "big.yaml", "lint");
+    expect(file.problems).toEqual([]);
+    expect(Object.keys(file.documents[0].value.data as object)).toHaveLength(20000);
+  });
+});
+
+describe("positions: every node can be located exactly", () => {
+  const text = `# a comment\n${vs}---\n${vs.replace("reviews\nspec", "ratings\nspec")}`;
+  const file = parseSource("vs.yaml", text, "lint");
+  const locator = new Locator();
+  const cases: { path: (string | number)[]; doc: number; line: number; column: number; endLine: number; endColumn: number; exact: boolean }[] = [
+    { doc: 0, path: ["spec", "http", 0, "route", 0, "destination", "subset"], line: 15, column: 9, endLine: 15, endColumn: 19, exact: true },
+    { doc: 0, path: ["spec", "http", 1, "route", 0, "destination", "subset"], line: 19, column: 9, endLine: 19, endColumn: 19, exact: true },
+    { doc: 1, path: ["metadata", "name"], line: 24, column: 3, endLine: 24, endColumn: 16, exact: true },
+    { doc: 1, path: ["spec", "hosts", 0], line: 26, column: 11, endLine: 26, endColumn: 18, exact: true },
+    // a missing field points at the nearest existing ancestor
+    { doc: 0, path: ["spec", "http", 0, "timeout"], line: 9, column: 5, endLine: 15, endColumn: 19, exact: false },
+  ];
+  it.each(cases)("document $doc, $path", ({ doc, path, line, column, endLine, endColumn, exact }) => {
+    const document = file.documents[doc];
+    const found = locator.locate(file, document.index, path, document.span);
+    expect(found.exact).toBe(exact);
+    expect(found.span.start).toMatchObject({ line, column });
+    expect(found.span.end).toMatchObject({ line: endLine, column: endColumn });
+  });
+
+  it("document spans follow the --- markers", () => {
+    expect(documentSpans("a: 1\n---\nb: 2\n").map((s) => [s.start.line, s.end.line])).toEqual([
+      [1, 1],
+      [3, 4],
+    ]);
+    expect(documentSpans("# c\n---\na: 1").map((s) => s.start.line)).toEqual([3]);
+  });
+});
