@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+// The CLI, bundled by `npm run build` (scripts/build.mjs) into dist/bundle: one file to resolve at
+// start-up, with what a run may not need (CEL, ajv, the stylish reporter...) in chunks loaded on demand.
+import { main } from "../dist/bundle/mesh-lint.js";
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -3,6 +3,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixture, lintJson, runCli } from "./helpers.js";
 
+/** The Service the fixtures route to, so that only the deliberate mistakes are reported. */
+const reviewsService = (namespace: string) => `---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: ${namespace}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
+`;
 /** A DestinationRule the API server rejects: `MUTUAL_TLS` is not a TLS mode. */
 const badDr = `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -13,7 +24,7 @@ spec:
   trafficPolicy:
     tls:
       mode: MUTUAL_TLS
-`;
+${reviewsService("default")}`;
 const goodDr = badDr.replace("MUTUAL_TLS", "ISTIO_MUTUAL");
 /** A field the API server prunes: `subsets` inside a route destination (meant `subset`). */
 const typoVs = `apiVersion: networking.istio.io/v1
@@ -28,7 +39,7 @@ spec:
     - destination:
         host: reviews
         subsets: v1
-`;
+${reviewsService("shop")}`;
 
 describe("CLI: exit codes and usage", () => {
   const dir = fixture({ "bad.yaml": badDr, "good.yaml": goodDr, "typo.yaml": typoVs, "values.yaml": "replicas: 2\n" });

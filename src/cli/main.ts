@@ -44,6 +44,12 @@ Options:
   -v, --version              show the version
 
 Exit codes: 0 no errors, 1 errors (or too many warnings), 2 usage, configuration or internal trouble.
+
+Commands (see mesh-lint graph --help, mesh-lint trace --help):
+  mesh-lint graph [paths...] [--proxy NS/WORKLOAD] [--host HOST] [--format json|yaml|mermaid|dot]
+                             the Envoy configuration Istio would generate, per proxy or mesh-wide
+  mesh-lint trace --from NS/WORKLOAD [-H 'name: value']... [--method GET] URL [paths...]
+                             follow one request through it, hop by hop, to its outcome
 `;
 
 const OPTIONS = {
@@ -98,6 +104,11 @@ const defaultIo = (): CliIo => ({
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   try {
+    if (argv[0] === "graph" || argv[0] === "trace") {
+      const shared = { meshSettings, usageError: (message: string) => new UsageError(message) };
+      if (argv[0] === "graph") return await (await import("./graph.js")).graphCommand(argv.slice(1), io, shared);
+      return await (await import("./trace.js")).traceCommand(argv.slice(1), io, shared);
+    }
     return await run(argv, io);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
@@ -130,6 +141,7 @@ async function meshSettings(values: ReturnType<typeof parse>["values"], loaded: 
   if (fromConfig.outboundTrafficPolicy) mesh.outboundTrafficPolicy = fromConfig.outboundTrafficPolicy;
   if (fromConfig.enableAutoMtls !== undefined) mesh.enableAutoMtls = fromConfig.enableAutoMtls;
   if (fromConfig.install) mesh.install = fromConfig.install;
+  if (fromConfig.requireEgressGateway !== undefined) mesh.requireEgressGateway = fromConfig.requireEgressGateway;
   if (meshConfigFile) {
     let text: string;
     try {

@@ -1,18 +1,16 @@
-import { readFile } from "node:fs/promises";
-import { relative, resolve } from "node:path";
-import { Discoverer } from "../load/discover.js";
 import { Locator } from "../load/locate.js";
-import { parseBytes, readSource } from "../load/read.js";
-import type { SourceFile, SourceRole, Span } from "../load/types.js";
+import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
 import { documentPath } from "../model/resource.js";
+import { buildGraph } from "../graph/index.js";
 import { SchemaRegistry } from "../schema/registry.js";
-import { validateModel } from "../schema/index.js";
+import { validateModel, type SchemaProblem } from "../schema/index.js";
 import { rules as allRules } from "../rules/index.js";
 import { formatMessage, type Report, type Rule, type Severity } from "../rules/types.js";
 import type { LintMessage, LintResult, RuleDescriptor } from "../report/types.js";
 import { buildResult } from "../report/summarize.js";
 import { Suppressions, suppressedByAnnotation } from "./suppress.js";
+import { loadInput } from "./load-stage.js";
 
 export interface LintOptions {
   cwd: string;
@@ -31,6 +29,12 @@ export interface LintOptions {
   crdFiles: string[];
   debug?: (message: string) => void;
   rules?: readonly Rule[];
+  /**
+   * Lint files from which on one worker thread loads and validates a share of them (default: the
+   * `MESH_LINT_WORKER_THRESHOLD` environment variable, else 64 when a core is idle; `0` always,
+   * `Infinity` never). Results are the same either way.
+   */
+  workerThreshold?: number;
 }
 
 export interface LintOutput {
@@ -42,23 +46,6 @@ export interface LintOutput {
   rules: RuleDescriptor[];
   /** Milliseconds per stage. */
   timings: Record<string, number>;
-}
-
-const READ_CONCURRENCY = 64;
-
-async function readAll(paths: string[], cwd: string, role: SourceRole): Promise<SourceFile[]> {
-  const files: SourceFile[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const index = next++;
-      const path = paths[index];
-      files[index] = await readSource(path, path, role);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker));
-  void cwd;
-  return files;
 }
 
 function severityOf(rule: Rule, configured: Record<string, Severity>): Severity {
@@ -78,58 +65,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   const rules = options.rules ?? allRules;
 
   // load
-  const discoverer = new Discoverer({
-    cwd: options.cwd,
-    ignorePatterns: options.ignorePatterns,
-    useIgnoreFiles: options.useIgnoreFiles,
-  });
-  const filePatterns = options.patterns.filter((pattern) => pattern !== "-");
-  const found = await discoverer.discover(filePatterns);
-  const lintPaths = found.files.map((file) => file.path);
-  const lintSet = new Set(lintPaths);
-  const lintFiles = await readAll(lintPaths, options.cwd, "lint");
-  found.files.forEach((file, index) => {
-    if (file.ignoredExplicitly) {
-      lintFiles[index] = {
-        ...lintFiles[index],
-        documents: [],
-        problems: [
-          {
-            ruleId: "load",
-            severity: 1,
-            fatal: false,
-            message: 'File ignored because of a matching ignore pattern. Use "--no-ignore" to lint it.',
-            span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
-          },
-        ],
-      };
-    }
-  });
-  if (options.stdin) {
-    const name = options.stdin.filename ? resolve(options.cwd, options.stdin.filename) : "<stdin>";
-    lintFiles.push(parseBytes(Buffer.from(options.stdin.text, "utf8"), name, "lint"));
-  }
-  let contextFiles: SourceFile[] = [];
-  if (options.contextPatterns.length > 0) {
-    const context = await new Discoverer({
-      cwd: options.cwd,
-      ignorePatterns: options.ignorePatterns,
-      useIgnoreFiles: options.useIgnoreFiles,
-    }).discover(options.contextPatterns);
-    const paths = context.files.map((file) => file.path).filter((path) => !lintSet.has(path));
-    contextFiles = await readAll(paths, options.cwd, "context");
-    debug(`context: ${paths.length} file(s) loaded for analysis only`);
-  }
-  const crdFiles = await readAll(
-    options.crdFiles.map((path) => resolve(options.cwd, path)),
-    options.cwd,
-    "context",
-  );
-  for (const file of [...lintFiles, ...contextFiles]) {
-    for (const skipped of file.skipped) {
-      debug(`${relative(options.cwd, file.path) || file.path}:${skipped.span.start.line}: skipped document ${skipped.index + 1}: ${skipped.reason}`);
-    }
-  }
+  const { found, lintFiles, contextFiles, crdFiles, prevalidated } = await loadInput({ ...options, debug });
   lap("load");
 
   // model
@@ -137,23 +73,11 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   lap("model");
 
   // schema
-  const registry = new SchemaRegistry();
-  const crdProblems = new Map<Resource, string[]>();
-  for (const file of crdFiles) {
-    for (const document of file.documents) {
-      if (document.value.kind === "CustomResourceDefinition") registry.addCustomResourceDefinition(document.value);
-    }
-  }
-  for (const resource of model.resources) {
-    if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") {
-      const errors = registry.addCustomResourceDefinition(resource.object);
-      if (errors.length) crdProblems.set(resource, errors);
-    }
-  }
-  const schemaProblems = validateModel(model, registry);
+  const { schemaProblems, crdProblems } = schemaStage(model, crdFiles, prevalidated);
   lap("schema");
 
-  // graph: built by the graph stage (next milestone); rules that need it read it from the context.
+  // graph
+  const graph = buildGraph(model);
   lap("graph");
 
   // rules
@@ -163,6 +87,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
     if (configured === "off") continue;
     rule.check({
       model,
+      graph,
       schemaProblems,
       report(report) {
         if (report.resource.origin !== "lint") return;
@@ -184,6 +109,31 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
     defaultSeverity: severityOf(rule, options.ruleSeverities),
   }));
   return { results, unmatched: found.unmatched, warnings: found.warnings, rules: descriptors, timings };
+}
+
+/**
+ * Validates the linted objects: CustomResourceDefinitions of the input (and `--crd`) replace the
+ * bundled schemas of their kinds; without any, the problems the schema worker found are used as is.
+ */
+function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidated: Map<SourceDocument, SchemaProblem[]>) {
+  const registry = new SchemaRegistry();
+  const crdProblems = new Map<Resource, string[]>();
+  let runtimeSchemas = 0;
+  for (const file of crdFiles) {
+    for (const document of file.documents) {
+      if (document.value.kind === "CustomResourceDefinition" && registry.addCustomResourceDefinition(document.value).length === 0) runtimeSchemas++;
+    }
+  }
+  for (const resource of model.resources) {
+    if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") {
+      const errors = registry.addCustomResourceDefinition(resource.object);
+      if (errors.length) crdProblems.set(resource, errors);
+      else runtimeSchemas++;
+    }
+  }
+  const known = runtimeSchemas === 0 && prevalidated.size > 0 ? prevalidated : undefined;
+  const schemaProblems = validateModel(model, registry, known && ((resource) => (resource.source ? known.get(resource.source.document) : undefined)));
+  return { schemaProblems, crdProblems };
 }
 
 function toResults(
@@ -264,4 +214,20 @@ function toResults(
   }
   void model;
   return lintFiles.map((file) => buildResult(file.path, byFile.get(file) ?? [], file.text));
+}
+
+/** What `mesh-lint graph` and `trace` need from a run: the files, the model and the graph (no schema, no rules). */
+export interface LoadedGraph {
+  model: MeshModel;
+  graph: ReturnType<typeof buildGraph>;
+  files: SourceFile[];
+  unmatched: string[];
+  warnings: string[];
+}
+
+/** Loads the input as `lint` does (load → model → graph), for the commands that show the graph. */
+export async function loadGraph(options: Omit<LintOptions, "ruleSeverities" | "rules" | "crdFiles"> & { crdFiles?: string[] }): Promise<LoadedGraph> {
+  const { found, lintFiles, contextFiles } = await loadInput({ ...options, crdFiles: options.crdFiles ?? [], debug: options.debug ?? (() => {}), workerThreshold: Infinity });
+  const model = buildModel([...lintFiles, ...contextFiles], { defaultNamespace: options.namespace, mesh: options.mesh });
+  return { model, graph: buildGraph(model), files: lintFiles, unmatched: found.unmatched, warnings: found.warnings };
 }

@@ -1,10 +1,12 @@
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import { glob, hasMagic } from "glob";
 import ignore, { type Ignore } from "ignore";
 
 /** Extensions a directory walk picks up. */
 export const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
+
+/** `glob`, imported when a pattern is neither a file nor a directory (most runs name neither). */
+let glob: typeof import("glob") | undefined;
 
 /** Directories never walked into. */
 const ALWAYS_SKIPPED = new Set([".git", "node_modules"]);
@@ -63,8 +65,8 @@ export class Discoverer {
         add({ path: absolute, ...(ignored ? { ignoredExplicitly: true } : {}) });
       } else if (info?.isDirectory()) {
         await this.walk(absolute, add, result.warnings, new Set());
-      } else if (hasMagic(pattern, { windowsPathsNoEscape: false })) {
-        const matches = await glob(pattern, {
+      } else if ((glob ??= await import("glob")).hasMagic(pattern, { windowsPathsNoEscape: false })) {
+        const matches = await glob.glob(pattern, {
           cwd: this.options.cwd,
           absolute: true,
           nodir: true,

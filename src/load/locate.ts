@@ -1,4 +1,5 @@
-import { parseAllDocuments, isMap, isSeq, isScalar, isPair, type Document, type Node, type Pair } from "yaml";
+import type { Document, Node, Pair } from "yaml";
+import { yamlModule } from "./lazy.js";
 import type { NodePath, SourceFile, Span } from "./types.js";
 import { lineStarts, spanAt } from "./text.js";
 
@@ -17,6 +18,7 @@ export class Locator {
    */
   locate(file: SourceFile, index: number, path: NodePath, fallback: Span): { span: Span; exact: boolean } {
     const tree = this.tree(file);
+    const { isScalar } = yamlModule();
     const document = tree?.documents[index];
     if (!tree || !document) return { span: fallback, exact: false };
     let node: unknown = document.contents;
@@ -44,7 +46,7 @@ export class Locator {
     let tree = this.trees.get(file);
     if (!tree) {
       try {
-        const documents = parseAllDocuments(file.text, { keepSourceTokens: false, uniqueKeys: false }) as Document.Parsed[];
+        const documents = yamlModule().parseAllDocuments(file.text, { keepSourceTokens: false, uniqueKeys: false }) as Document.Parsed[];
         tree = { documents: Array.isArray(documents) ? documents : [], starts: lineStarts(file.text) };
       } catch {
         return undefined;
@@ -63,6 +65,7 @@ function rangeOf(node: unknown): { from: number; to: number } | undefined {
 }
 
 function child(node: unknown, segment: string | number): { value: unknown; pair?: Pair } | undefined {
+  const { isMap, isSeq, isScalar, isPair } = yamlModule();
   if (isMap(node)) {
     for (const item of node.items) {
       if (!isPair(item)) continue;

@@ -1,7 +1,8 @@
 import { loadAll, YAMLException } from "js-yaml";
-import { parseAllDocuments, LineCounter, isMap, isSeq, type Document } from "yaml";
+import type { Document } from "yaml";
+import { yamlModule } from "./lazy.js";
 import type { LoadProblem, SkippedDocument, SourceDocument, SourceFile, SourceRole, Span } from "./types.js";
-import { spanAt, lineSpan } from "./text.js";
+import { lineStarts, spanAt } from "./text.js";
 
 /** Per-document alias budget: beyond this a document is treated as an alias bomb. */
 const MAX_ALIASES = 1000;
@@ -39,7 +40,8 @@ export function parseSource(path: string, text: string, role: SourceRole): Sourc
     if (!(error instanceof YAMLException) && !(error instanceof RangeError)) throw error;
     values = undefined;
   }
-  if (values && !containsAliasBomb(values)) {
+  // Without an anchor (`&`) no node is shared, so there is nothing to expand.
+  if (values && (!text.includes("&") || !containsAliasBomb(values))) {
     const spans = documentSpans(text);
     if (spans.length === values.length) {
       values.forEach((value, index) => classify(file, index, value, spans[index]));
@@ -65,16 +67,23 @@ function looksLikeHelmTemplate(path: string, text: string): boolean {
  * The part before the first `---` counts as a document only if it holds content.
  */
 export function documentSpans(text: string): Span[] {
-  const lines = text.split("\n");
+  const starts = lineStarts(text);
+  const lineAt = (index: number) => text.slice(starts[index], index + 1 < starts.length ? starts[index + 1] - 1 : text.length);
   const spans: Span[] = [];
   let start = 1;
   let hasContent = false;
   let explicit = false;
   const close = (endLine: number) => {
-    if (explicit || hasContent) spans.push(lineSpan(lines, start, Math.max(start, endLine)));
+    if (!explicit && !hasContent) return;
+    const last = Math.max(start, endLine);
+    const end = last - 1 < starts.length ? lineAt(last - 1) : "";
+    spans.push({ start: { line: start, column: 1 }, end: { line: last, column: end.replace(/\r$/, "").length + 1 } });
   };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+  for (let i = 0; i < starts.length; i++) {
+    const first = text.charCodeAt(starts[i]);
+    // Only lines starting with "-" or "." can be markers; past the first content nothing else matters.
+    if (first !== 45 && first !== 46 && hasContent) continue;
+    const line = lineAt(i);
     if (/^---(\s|$)/.test(line)) {
       close(i);
       explicit = true;
@@ -94,7 +103,7 @@ export function documentSpans(text: string): Span[] {
       hasContent = true;
     }
   }
-  close(lines.length);
+  close(starts.length);
   return spans;
 }
 
@@ -157,6 +166,7 @@ function classify(file: SourceFile, index: number, value: unknown, span: Span): 
 
 /** The recovering path: `yaml` reports every error with its position and keeps the good documents. */
 function parseSlowly(file: SourceFile): void {
+  const { parseAllDocuments, LineCounter } = yamlModule();
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {
@@ -210,6 +220,7 @@ function parseSlowly(file: SourceFile): void {
 }
 
 function firstAlias(document: Document.Parsed): number | undefined {
+  const { isMap, isSeq } = yamlModule();
   const contents = document.contents;
   if (isMap(contents) || isSeq(contents)) return contents.range?.[0];
   return undefined;

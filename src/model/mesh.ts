@@ -14,6 +14,18 @@ export interface MeshSettings {
   ingressSelector: string;
   /** Assumed installation (ingress gateway, egress gateway) when the input has none. */
   install: InstallProfile;
+  /**
+   * Whether sidecars capture DNS and auto-allocate virtual IPs for ServiceEntries without addresses:
+   * `defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE: "true"` together with
+   * `ISTIO_META_DNS_AUTO_ALLOCATE: "true"` (or `PILOT_ENABLE_IP_AUTOALLOCATE: "true"`).
+   */
+  dnsAutoAllocate: boolean;
+  /**
+   * Whether traffic to mesh-external hosts must leave through an egress gateway (`.mesh-lint.yaml`
+   * `mesh.requireEgressGateway`; not a MeshConfig field). Rules then judge egress routing even when
+   * the input holds no egress gateway.
+   */
+  requireEgressGateway: boolean;
   /** Where the settings came from, for messages. */
   source?: string;
 }
@@ -26,6 +38,8 @@ export const DEFAULT_MESH: MeshSettings = {
   ingressService: "istio-ingressgateway",
   ingressSelector: "ingressgateway",
   install: "default",
+  dnsAutoAllocate: false,
+  requireEgressGateway: false,
 };
 
 /**
@@ -66,5 +80,10 @@ export function parseMeshConfig(text: string, base: MeshSettings = DEFAULT_MESH,
   if (ingressService) settings.ingressService = ingressService;
   const ingressSelector = asString(mesh.ingressSelector);
   if (ingressSelector) settings.ingressSelector = ingressSelector;
+  const proxyMetadata = asRecord(asRecord(mesh.defaultConfig).proxyMetadata);
+  if (proxyMetadata.ISTIO_META_DNS_CAPTURE === "true") {
+    settings.dnsAutoAllocate =
+      proxyMetadata.ISTIO_META_DNS_AUTO_ALLOCATE === "true" || proxyMetadata.PILOT_ENABLE_IP_AUTOALLOCATE === "true";
+  }
   return settings;
 }

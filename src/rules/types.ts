@@ -1,4 +1,5 @@
 import type { NodePath } from "../load/types.js";
+import type { MeshGraph } from "../graph/index.js";
 import type { MeshModel, Resource } from "../model/index.js";
 import type { SchemaProblem } from "../schema/types.js";
 
@@ -24,6 +25,8 @@ export interface RuleMeta {
 /** What a rule may look at: the model, and the outcome of the earlier stages. */
 export interface RuleInputs {
   model: MeshModel;
+  /** The mesh as istiod sees it, and the Envoy configuration derived from it. */
+  graph: MeshGraph;
   /** Schema problems per resource (from the schema stage). */
   schemaProblems: Map<Resource, SchemaProblem[]>;
 }

@@ -12,11 +12,16 @@ export type { SchemaProblem } from "./types.js";
  * CRDs (OpenAPI + CEL) and validation webhook installed. Context and assumed objects are not
  * reported on, so they are not validated.
  */
-export function validateModel(model: MeshModel, registry: SchemaRegistry): Map<Resource, SchemaProblem[]> {
+export function validateModel(
+  model: MeshModel,
+  registry: SchemaRegistry,
+  /** Problems already known for a resource (validated elsewhere with the same registry), if any. */
+  known?: (resource: Resource) => SchemaProblem[] | undefined,
+): Map<Resource, SchemaProblem[]> {
   const problems = new Map<Resource, SchemaProblem[]>();
   for (const resource of model.resources) {
     if (resource.origin !== "lint") continue;
-    const found = validateResource(resource, registry);
+    const found = known?.(resource) ?? validateResource(resource, registry);
     if (found.length > 0) problems.set(resource, found);
   }
   return problems;

@@ -4,7 +4,8 @@
  * transformed from the CRD's OpenAPI v3), x-kubernetes-list-type duplicates, ObjectMeta rules and
  * CEL (x-kubernetes-validations) rules. Messages are worded as `kubectl apply` shows them.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import leven from "leven";
 import { RE2JS } from "re2js";
 import type { PathSegment } from "../load/types.js";
@@ -57,6 +58,11 @@ export interface StructuralOptions {
   cel?: CelEvaluator;
   /** Ajv instance to compile with (shared by a registry). */
   ajv?: Ajv;
+  /**
+   * An ajv validate function already compiled (at build time, by scripts/build-validators.mjs) from
+   * `toAjvSchema(structuralBody(schema, ...))`; no ajv compilation happens then.
+   */
+  precompiled?: ValidateFunction;
 }
 
 const TRANSITION_RULE = /\boldSelf\b/;
@@ -229,7 +235,8 @@ export function toAjvSchema(schema: unknown): Json {
 // ---------------------------------------------------------------------------------------------
 // Ajv
 
-const re2Engine = Object.assign(
+/** The RegExp engine of the validators (ajv `code.regExp`); standalone validators receive it as `re2`. */
+export const re2Engine = Object.assign(
   (pattern: string, flags: string) => {
     try {
       const re = RE2JS.compile(pattern);
@@ -242,16 +249,28 @@ const re2Engine = Object.assign(
   { code: "re2" },
 );
 
-/** An ajv instance configured as the API server validates (Go RE2 patterns, Kubernetes formats). */
-export function createAjv(): Ajv {
+/** The format definitions given to ajv; standalone validators receive them as `formats`. */
+export const AJV_FORMATS: Record<string, { type: "string"; validate: (value: string) => boolean }> = Object.fromEntries(
+  Object.entries(KUBERNETES_FORMATS).map(([name, fn]) => [name, { type: "string" as const, validate: fn }]),
+);
+
+/**
+ * An ajv instance configured as the API server validates (Go RE2 patterns, Kubernetes formats).
+ * With `standalone`, it also keeps the source of what it compiles, for `ajv/dist/standalone`: the
+ * code refers to the RegExp engine as `re2` and to the formats as `formats`.
+ */
+export function createAjv(options: { standalone?: boolean } = {}): Ajv {
+  // Loaded on demand: the bundled schemas' validators are generated at build time, so ajv itself is
+  // needed only for CRDs met at run time.
+  const { Ajv, _ } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
   const ajv = new Ajv({
     strict: false,
     allErrors: true,
     verbose: true,
     validateFormats: true,
-    code: { regExp: re2Engine },
+    code: options.standalone ? { regExp: re2Engine, source: true, formats: _`formats` } : { regExp: re2Engine },
   });
-  for (const [name, fn] of Object.entries(KUBERNETES_FORMATS)) ajv.addFormat(name, { type: "string", validate: fn });
+  for (const [name, format] of Object.entries(AJV_FORMATS)) ajv.addFormat(name, format);
   return ajv;
 }
 
@@ -588,6 +607,22 @@ function walk(value: unknown, node: StructuralNode, path: PathSegment[], ctx: Wa
 // ---------------------------------------------------------------------------------------------
 // The compiled validator
 
+/** The part of a CRD schema the structural validator checks: the envelope (and status) left out. */
+export function structuralBody(schema: Record<string, unknown>, statusSubresource: boolean): Json {
+  const body: Json = { ...schema };
+  // The envelope is the API server's business, whatever the CRD's schema says of it.
+  if (isObject(body.properties)) {
+    const props: Json = { ...body.properties };
+    for (const key of ENVELOPE) delete props[key];
+    if (statusSubresource) delete props.status;
+    body.properties = props;
+  }
+  if (Array.isArray(body.required)) {
+    body.required = (body.required as unknown[]).filter((k) => typeof k === "string" && !ENVELOPE.has(k) && !(statusSubresource && k === "status"));
+  }
+  return body;
+}
+
 
 export class StructuralValidator {
   readonly root: StructuralNode;
@@ -601,20 +636,9 @@ export class StructuralValidator {
     this.statusSubresource = options.statusSubresource ?? false;
     this.namespaced = options.namespaced ?? true;
     this.cel = options.cel ?? evaluateCelRule;
-    const body: Json = { ...schema };
-    // The envelope is the API server's business, whatever the CRD's schema says of it.
-    if (isObject(body.properties)) {
-      const props: Json = { ...body.properties };
-      for (const key of ENVELOPE) delete props[key];
-      if (this.statusSubresource) delete props.status;
-      body.properties = props;
-    }
-    if (Array.isArray(body.required)) {
-      body.required = (body.required as unknown[]).filter((k) => typeof k === "string" && !ENVELOPE.has(k) && !(this.statusSubresource && k === "status"));
-    }
+    const body = structuralBody(schema, this.statusSubresource);
     this.root = buildNode(body);
-    const ajv = options.ajv ?? createAjv();
-    this.ajvValidate = ajv.compile(toAjvSchema(body));
+    this.ajvValidate = options.precompiled ?? (options.ajv ?? createAjv()).compile(toAjvSchema(body));
   }
 
   /** Validates one object (apiVersion, kind, metadata, spec, ...). */

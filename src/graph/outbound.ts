@@ -1,0 +1,522 @@
+/**
+ * What a proxy sends traffic to: the outbound listeners, route configurations and clusters istiod
+ * generates for a scope (a namespace, narrowed by a Sidecar resource). Proxies in the same scope get
+ * the same outbound configuration, so it is computed once per scope, lazily, piece by piece.
+ */
+import { hostMatches } from "../model/hosts.js";
+import { asArray, asRecord, asString } from "../model/resource.js";
+import type { DestinationRuleInfo, EffectiveDestinationRule, SubsetInfo } from "./destination-rules.js";
+import {
+  outboundClusterName,
+  type Cluster,
+  type ClusterTls,
+  type ClientTlsMode,
+  type Endpoint,
+  type Listener,
+  type Route,
+  type RouteConfiguration,
+  type VirtualHost,
+  type WeightedCluster,
+} from "./envoy.js";
+import type { MeshGraph } from "./index.js";
+import { isExportedTo } from "./services.js";
+import type { SidecarInfo } from "./sidecars.js";
+import type { MeshService, Provenance, ServicePort, Workload } from "./types.js";
+import type { RouteDestination, VirtualServiceInfo, VirtualServiceRoute } from "./virtual-services.js";
+import { selects } from "./workloads.js";
+
+/** Who the client is: a namespace, its Sidecar scope, and (for gateways) the gateway key. */
+export interface ScopeKey {
+  namespace: string;
+  sidecar?: SidecarInfo;
+}
+
+/** A VirtualService that loses a host to an earlier one for sidecars (Istio does not merge them). */
+export interface DroppedVirtualService {
+  virtualService: VirtualServiceInfo;
+  host: string;
+  winner: VirtualServiceInfo;
+}
+
+/**
+ * Istio's grouping of VirtualServices for a proxy namespace (sidecars and gateways alike): private to
+ * the namespace, exported to it by name, then public.
+ */
+export function exportGroup(vs: VirtualServiceInfo, namespace: string): number {
+  const written = asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
+  if (written.length === 0) return 2;
+  if (written.includes(".") && vs.namespace === namespace) return 0;
+  if (written.includes(namespace)) return 1;
+  return 2;
+}
+
+/** The resolved TLS of a DestinationRule's traffic policy for a port (and subset), with precedence. */
+export function clientTlsSetting(
+  rule: EffectiveDestinationRule | undefined,
+  port: number,
+  subset: SubsetInfo | undefined,
+): { mode: ClientTlsMode; provenance: Provenance; policy: Record<string, unknown> } | undefined {
+  if (!rule) return undefined;
+  const candidates: { policy: Record<string, unknown> | undefined; path: (string | number)[]; owner: DestinationRuleInfo | undefined }[] = [];
+  const portLevel = (policy: Record<string, unknown> | undefined, base: (string | number)[]) => {
+    const list = asArray(policy?.portLevelSettings);
+    const index = list.findIndex((entry) => asRecord(asRecord(entry).port).number === port);
+    return index === -1 ? undefined : { policy: asRecord(list[index]), path: [...base, "portLevelSettings", index] };
+  };
+  if (subset) {
+    const owner = rule.subsets.get(subset.name)?.rule;
+    const subsetPath = [...subset.provenance.path, "trafficPolicy"];
+    const level = portLevel(subset.trafficPolicy, subsetPath);
+    if (level) candidates.push({ ...level, owner });
+    candidates.push({ policy: subset.trafficPolicy, path: subsetPath, owner });
+  }
+  if (rule.trafficPolicy) {
+    const base = ["spec", "trafficPolicy"];
+    const level = portLevel(rule.trafficPolicy.policy, base);
+    if (level) candidates.push({ ...level, owner: rule.trafficPolicy.rule });
+    candidates.push({ policy: rule.trafficPolicy.policy, path: base, owner: rule.trafficPolicy.rule });
+  }
+  for (const candidate of candidates) {
+    const tls = asRecord(candidate.policy?.tls);
+    const mode = asString(tls.mode);
+    if (candidate.owner && (mode === "DISABLE" || mode === "SIMPLE" || mode === "MUTUAL" || mode === "ISTIO_MUTUAL")) {
+      return { mode, provenance: { resource: candidate.owner.resource, path: [...candidate.path, "tls", "mode"] }, policy: candidate.policy ?? {} };
+    }
+  }
+  return undefined;
+}
+
+/** Resolves a Service port's target to the workload's container port number. */
+export function targetPortOf(port: ServicePort, workload: Workload | undefined): number | undefined {
+  if (port.targetPort === undefined) return port.port;
+  if (typeof port.targetPort === "number") return port.targetPort;
+  const named = workload?.containerPorts.find((p) => p.name === port.targetPort);
+  return named?.port;
+}
+
+export class OutboundScope {
+  readonly namespace: string;
+  readonly sidecar?: SidecarInfo;
+  private visibleCache?: MeshService[];
+  private vsIndex?: {
+    winners: Map<string, VirtualServiceInfo>;
+    dropped: DroppedVirtualService[];
+    ordered: VirtualServiceInfo[];
+    wildcards: VirtualServiceInfo[];
+  };
+  private readonly clusterCache = new Map<string, Cluster | null>();
+  private readonly routeConfigCache = new Map<number, RouteConfiguration>();
+
+  constructor(
+    private readonly graph: MeshGraph,
+    key: ScopeKey,
+  ) {
+    this.namespace = key.namespace;
+    this.sidecar = key.sidecar;
+  }
+
+  get outboundTrafficPolicy(): "ALLOW_ANY" | "REGISTRY_ONLY" {
+    return this.sidecar?.outboundTrafficPolicy ?? this.graph.mesh.outboundTrafficPolicy;
+  }
+
+  /** Whether the Sidecar's egress hosts let the proxy see a host of a namespace (on a port). */
+  egressAllows(namespace: string, host: string, port?: number): boolean {
+    if (!this.sidecar || this.sidecar.egress.length === 0) return true;
+    return this.sidecar.egress.some(
+      (listener) =>
+        (listener.port === undefined || port === undefined || listener.port === port) &&
+        listener.hosts.some(
+          (entry) => (entry.namespace === "*" || entry.namespace === namespace) && entry.namespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host)),
+        ),
+    );
+  }
+
+  serviceVisible(service: MeshService, port?: number): boolean {
+    return isExportedTo(service.exportTo, this.namespace) && this.egressAllows(service.namespace, service.hostname, port);
+  }
+
+  visibleServices(): MeshService[] {
+    this.visibleCache ??= this.graph.services.services.filter((service) => this.serviceVisible(service));
+    return this.visibleCache;
+  }
+
+  /** The service a host resolves to from this scope (exported to the namespace and allowed by the Sidecar). */
+  service(host: string): MeshService | undefined {
+    const found = this.graph.services.lookup(host, this.namespace);
+    return found && this.egressAllows(found.namespace, found.hostname) ? found : undefined;
+  }
+
+  /** Mesh-bound VirtualServices this scope sees, in the order Istio applies them. */
+  private index() {
+    if (this.vsIndex) return this.vsIndex;
+    const ordered = this.graph.virtualServices
+      .filter(
+        (vs) =>
+          !vs.delegate &&
+          vs.gateways.some((g) => g.gateway === "mesh") &&
+          isExportedTo(vs.exportTo, this.namespace) &&
+          vs.hosts.some((h) => this.egressAllows(vs.namespace, h.host)),
+      )
+      .map((vs, order) => ({ vs, order, group: exportGroup(vs, this.namespace) }))
+      .sort((a, b) => a.group - b.group || a.order - b.order)
+      .map((entry) => entry.vs);
+    const winners = new Map<string, VirtualServiceInfo>();
+    const dropped: DroppedVirtualService[] = [];
+    for (const vs of ordered) {
+      for (const { host } of vs.hosts) {
+        const winner = winners.get(host);
+        if (!winner) winners.set(host, vs);
+        else if (winner !== vs) dropped.push({ virtualService: vs, host, winner });
+      }
+    }
+    // Only a wildcard host can cover a host it is not equal to (equal hosts are in `winners`).
+    const wildcards = ordered.filter((vs) => vs.hosts.some((h) => h.host.startsWith("*")));
+    this.vsIndex = { winners, dropped, ordered, wildcards };
+    return this.vsIndex;
+  }
+
+  /** VirtualServices this scope applies, in order. */
+  virtualServices(): readonly VirtualServiceInfo[] {
+    return this.index().ordered;
+  }
+
+  /** VirtualServices that lose a host to an earlier one in this scope. */
+  droppedVirtualServices(): readonly DroppedVirtualService[] {
+    return this.index().dropped;
+  }
+
+  /** The VirtualService whose routes a sidecar uses for a service host: the first whose host covers it. */
+  virtualServiceFor(host: string): VirtualServiceInfo | undefined {
+    const index = this.index();
+    const exact = index.winners.get(host);
+    if (exact) return exact;
+    for (const vs of index.wildcards) if (vs.hosts.some((h) => hostMatches(h.host, host))) return vs;
+    return undefined;
+  }
+
+  /** The DestinationRule that applies from this scope to a service. */
+  destinationRule(service: MeshService): EffectiveDestinationRule | undefined {
+    return this.graph.destinationRules.forClient(this.namespace, service.hostname, service.namespace);
+  }
+
+  /** The cluster with a given name, if this proxy has it (undefined: a route to it gets 503 NC). */
+  cluster(name: string): Cluster | undefined {
+    const cached = this.clusterCache.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const parts = name.split("|");
+    let cluster: Cluster | undefined;
+    if (parts.length === 4 && parts[0] === "outbound") {
+      const service = this.service(parts[3]);
+      const port = service?.ports.find((p) => p.port === Number(parts[1]));
+      if (service && port && service.hostname === parts[3]) cluster = this.buildCluster(service, port, parts[2] || undefined);
+    }
+    this.clusterCache.set(name, cluster ?? null);
+    return cluster;
+  }
+
+  private buildCluster(service: MeshService, port: ServicePort, subsetName: string | undefined): Cluster | undefined {
+    const rule = this.destinationRule(service);
+    const subset = subsetName ? rule?.subsets.get(subsetName) : undefined;
+    if (subsetName && !subset) return undefined;
+    const explicit = clientTlsSetting(rule, port.port, subset);
+    const tls: ClusterTls = explicit
+      ? { mode: explicit.mode, source: "destination-rule", provenance: explicit.provenance }
+      : this.autoTls(service);
+    const graph = this.graph;
+    let endpoints: Endpoint[] | undefined;
+    const provenance: Provenance[] = [port.provenance];
+    if (subset) provenance.push(subset.provenance);
+    return {
+      name: outboundClusterName(port.port, subsetName, service.hostname),
+      direction: "outbound",
+      type:
+        service.origin === "Service"
+          ? service.resolution === "ExternalName"
+            ? "STRICT_DNS"
+            : "EDS"
+          : service.resolution === "DNS" || service.resolution === "DNS_ROUND_ROBIN"
+            ? service.resolution === "DNS"
+              ? "STRICT_DNS"
+              : "LOGICAL_DNS"
+            : service.resolution === "STATIC"
+              ? "EDS"
+              : "ORIGINAL_DST",
+      service,
+      port,
+      subset,
+      destinationRule: rule,
+      tls,
+      endpoints: () => (endpoints ??= endpointsOf(graph, service, port, subset)),
+      provenance,
+    };
+  }
+
+  /** Auto mTLS: plaintext for mesh-external services and services inferred DISABLE; else Istio mTLS where a sidecar is. */
+  private autoTls(service: MeshService): ClusterTls {
+    if (!this.graph.mesh.enableAutoMtls) return { mode: "DISABLE", source: "none" };
+    if (service.location === "MESH_EXTERNAL") return { mode: "DISABLE", source: "auto" };
+    const inferred = this.graph.peerAuthentications.namespaceLevelMode(service.namespace);
+    if (inferred.mode === "DISABLE") return { mode: "DISABLE", source: "auto", inferredFrom: inferred };
+    return { mode: "ISTIO_MUTUAL", source: "auto", inferredFrom: inferred };
+  }
+
+  /** The cluster a route destination targets from this scope, on a listener port. */
+  destinationCluster(destination: RouteDestination, listenerPort: number): WeightedCluster {
+    const service = this.service(destination.host);
+    const port =
+      destination.port ?? (service && service.ports.length === 1 ? service.ports[0].port : listenerPort);
+    const name = outboundClusterName(port, destination.subset, service?.hostname ?? destination.host);
+    return { name, weight: destination.weight ?? 100, exists: this.cluster(name) !== undefined, provenance: destination.provenance };
+  }
+
+  /** The HTTP route configuration `<port>`: one virtual host per visible service with that port. */
+  routeConfig(port: number): RouteConfiguration {
+    const cached = this.routeConfigCache.get(port);
+    if (cached) return cached;
+    const virtualHosts: VirtualHost[] = [];
+    const seenDomains = new Set<string>();
+    for (const service of this.visibleServices()) {
+      const servicePort = service.ports.find((p) => p.port === port);
+      if (!servicePort || (servicePort.kind !== "http" && servicePort.kind !== "auto")) continue;
+      if (!this.serviceVisible(service, port)) continue;
+      const vs = this.virtualServiceFor(service.hostname);
+      const domains = serviceDomains(service, port, this.namespace).filter((domain) => !seenDomains.has(domain));
+      if (domains.length === 0) continue;
+      for (const domain of domains) seenDomains.add(domain);
+      virtualHosts.push({
+        name: `${service.hostname}:${port}`,
+        domains,
+        routes: vs ? this.httpRoutes(vs, port, ["mesh"]) : [defaultRoute(this, service, port)],
+        service,
+        virtualServices: vs ? [vs] : [],
+      });
+    }
+    const config = { name: String(port), virtualHosts };
+    this.routeConfigCache.set(port, config);
+    return config;
+  }
+
+  /** The virtual host a sidecar uses for a service host on a port. */
+  virtualHost(host: string, port: number): VirtualHost | undefined {
+    return this.routeConfig(port).virtualHosts.find((vh) => vh.service?.hostname === host);
+  }
+
+  /** Envoy routes of a VirtualService on a listener port, as seen by `gateways` (`mesh` or gateway keys). */
+  httpRoutes(vs: VirtualServiceInfo, port: number, gateways: readonly string[]): Route[] {
+    return translateHttpRoutes(vs, port, gateways, (destination) => this.destinationCluster(destination, port));
+  }
+
+  /** Outbound listeners for every visible service port. */
+  listeners(): Listener[] {
+    const listeners = new Map<string, Listener>();
+    for (const service of this.visibleServices()) {
+      for (const port of service.ports) {
+        if (!this.serviceVisible(service, port.port)) continue;
+        const http = port.kind === "http" || port.kind === "auto";
+        const address = http || service.addresses.length === 0 || service.addresses[0].includes("/") ? "0.0.0.0" : service.addresses[0];
+        const name = `${address}_${port.port}`;
+        let listener = listeners.get(name);
+        if (!listener) {
+          listener = {
+            name,
+            address,
+            port: port.port,
+            direction: "outbound",
+            protocol: port.kind === "auto" ? "auto" : port.kind,
+            routeConfigName: http ? String(port.port) : undefined,
+            filterChains: [],
+            provenance: [],
+          };
+          listeners.set(name, listener);
+        }
+        listener.provenance.push(port.provenance);
+        if (!http) {
+          const vs = this.virtualServiceFor(service.hostname);
+          const clusters = vs ? this.tcpClusters(vs, port.port) : undefined;
+          listener.filterChains.push({
+            match: port.kind === "tls" ? { serverNames: [service.hostname] } : {},
+            clusters: clusters ?? [
+              { name: outboundClusterName(port.port, undefined, service.hostname), weight: 100, exists: true },
+            ],
+            provenance: [port.provenance],
+          });
+        }
+      }
+    }
+    return [...listeners.values()].sort((a, b) => a.port - b.port || a.name.localeCompare(b.name));
+  }
+
+  /** TCP/TLS route targets of a VirtualService on a port (the first matching route). */
+  tcpClusters(vs: VirtualServiceInfo, port: number): WeightedCluster[] | undefined {
+    for (const route of vs.routes) {
+      if (route.protocol === "http") continue;
+      const applies =
+        route.matches.length === 0 ||
+        route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, ["mesh"]));
+      if (!applies) continue;
+      return route.destinations.map((destination) => this.destinationCluster(destination, port));
+    }
+    return undefined;
+  }
+
+  /** Every cluster of the scope: each visible service port, plus one per subset of its DestinationRule. */
+  clusters(): Cluster[] {
+    const clusters: Cluster[] = [];
+    for (const service of this.visibleServices()) {
+      const rule = this.destinationRule(service);
+      for (const port of service.ports) {
+        if (!this.serviceVisible(service, port.port)) continue;
+        for (const subset of [undefined, ...(rule ? [...rule.subsets.keys()] : [])]) {
+          const cluster = this.cluster(outboundClusterName(port.port, subset, service.hostname));
+          if (cluster) clusters.push(cluster);
+        }
+      }
+    }
+    return clusters;
+  }
+}
+
+/** Whether a match entry's `gateways` restriction admits one of the given gateways. */
+export function gatewaysAllow(match: Record<string, unknown>, gateways: readonly string[]): boolean {
+  const list = asArray(match.gateways).filter((g): g is string => typeof g === "string");
+  if (list.length === 0) return true;
+  return list.some((g) => gateways.includes(g) || gateways.some((key) => key.endsWith(`/${g}`)));
+}
+
+/**
+ * Whether a match entry accepts every request, as Istio's `IsCatchAllRoute` judges the Envoy route it
+ * becomes: no condition besides a URI `prefix: /` or `regex: .*` (or no URI). `port` and `gateways`
+ * only decide whether the route is generated for a listener; `sourceLabels` / `sourceNamespace`
+ * (ignored by Istio when `gateways` is set) depend on the proxy, so such an entry is a catch-all only
+ * for some proxies and does not count here.
+ */
+export function isCatchAllMatch(match: Record<string, unknown>): boolean {
+  const hasGateways = asArray(match.gateways).length > 0;
+  for (const [key, value] of Object.entries(match)) {
+    if (value === undefined || value === null) continue;
+    if (key === "name" || key === "statPrefix" || key === "ignoreUriCase" || key === "port" || key === "gateways") continue;
+    if (key === "sourceNamespace") {
+      if (hasGateways || value === "") continue;
+      return false;
+    }
+    if (key === "sourceLabels") {
+      if (hasGateways || Object.keys(asRecord(value)).length === 0) continue;
+      return false;
+    }
+    if (key === "headers" || key === "withoutHeaders" || key === "queryParams") {
+      if (Object.keys(asRecord(value)).length === 0) continue;
+      return false;
+    }
+    if (key !== "uri") return false;
+    const uri = asRecord(value);
+    if (Object.keys(uri).length === 0) continue;
+    if (uri.prefix === "/" || uri.regex === ".*") continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Envoy routes for a VirtualService's HTTP routes on a port: one Envoy route per match entry that
+ * applies on that port and gateway (a route whose every entry names another port or gateway is left
+ * out); no match entries means one catch-all route. As istiod does, nothing after the first
+ * catch-all route is generated.
+ */
+export function translateHttpRoutes(
+  vs: VirtualServiceInfo,
+  port: number,
+  gateways: readonly string[],
+  target: (destination: RouteDestination) => WeightedCluster,
+): Route[] {
+  const routes: Route[] = [];
+  let catchAll = false;
+  for (const vsRoute of vs.routes) {
+    if (catchAll) break;
+    if (vsRoute.protocol !== "http") continue;
+    if (vsRoute.matches.length === 0) catchAll = true;
+    const entries: { match: Record<string, unknown>; index: number | undefined }[] =
+      vsRoute.matches.length === 0 ? [{ match: {}, index: undefined }] : vsRoute.matches.map((match, index) => ({ match, index }));
+    for (const { match, index } of entries) {
+      if (catchAll && index !== undefined) break;
+      if (match.port !== undefined && match.port !== port) continue;
+      if (!gatewaysAllow(match, gateways)) continue;
+      routes.push({
+        name: vsRoute.name ?? `${vs.name}.${vsRoute.index}`,
+        match,
+        matchIndex: index,
+        action: routeAction(vsRoute, target),
+        virtualService: vs,
+        vsRoute,
+        provenance: index === undefined ? vsRoute.provenance : { resource: vs.resource, path: [...vsRoute.provenance.path, "match", index] },
+      });
+      if (index !== undefined && isCatchAllMatch(match)) catchAll = true;
+    }
+  }
+  return routes;
+}
+
+function routeAction(vsRoute: VirtualServiceRoute, target: (destination: RouteDestination) => WeightedCluster): Route["action"] {
+  if (vsRoute.delegate) return { kind: "delegate", delegate: vsRoute.delegate };
+  if (vsRoute.redirect) return { kind: "redirect", redirect: vsRoute.redirect };
+  if (vsRoute.directResponse) {
+    const status = vsRoute.directResponse.status;
+    return { kind: "directResponse", status: typeof status === "number" ? status : 0 };
+  }
+  return { kind: "route", clusters: vsRoute.destinations.map(target), mirrors: vsRoute.mirrors.map(target) };
+}
+
+function defaultRoute(scope: OutboundScope, service: MeshService, port: number): Route {
+  const name = outboundClusterName(port, undefined, service.hostname);
+  return {
+    name: "default",
+    match: { uri: { prefix: "/" } },
+    action: { kind: "route", clusters: [{ name, weight: 100, exists: scope.cluster(name) !== undefined }], mirrors: [] },
+  };
+}
+
+/** The domains Envoy matches for a service's virtual host, as seen from a client namespace. */
+export function serviceDomains(service: MeshService, port: number, clientNamespace: string): string[] {
+  const names = [service.hostname];
+  if (service.origin === "Service") {
+    const base = `${service.name}.${service.namespace}`;
+    names.push(`${base}.svc`, base);
+    if (service.namespace === clientNamespace) names.push(service.name);
+  }
+  names.push(...service.addresses.filter((address) => !address.includes("/")));
+  return names.flatMap((name) => [name, `${name}:${port}`]);
+}
+
+/** The endpoints of a service port (and subset): selected workloads, or ServiceEntry addresses. */
+export function endpointsOf(graph: MeshGraph, service: MeshService, port: ServicePort, subset: SubsetInfo | undefined): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  const subsetLabels = subset?.labels;
+  for (const workload of graph.workloadsOf(service)) {
+    if (!selects(subsetLabels, workload.labels)) continue;
+    const target = service.origin === "ServiceEntry" ? workloadEntryPort(workload, port) : targetPortOf(port, workload);
+    if (target === undefined) continue;
+    endpoints.push({
+      workload,
+      port: target,
+      labels: workload.labels,
+      sidecar: workload.sidecar.injected,
+      provenance: { resource: workload.resource, path: workload.labelsPath },
+    });
+  }
+  for (const endpoint of service.staticEndpoints) {
+    if (!selects(subsetLabels, endpoint.labels)) continue;
+    endpoints.push({
+      address: endpoint.address,
+      port: endpoint.ports[port.name] ?? (typeof port.targetPort === "number" ? port.targetPort : port.port),
+      labels: endpoint.labels,
+      sidecar: false,
+      provenance: endpoint.provenance,
+    });
+  }
+  return endpoints;
+}
+
+function workloadEntryPort(workload: Workload, port: ServicePort): number {
+  const named = workload.containerPorts.find((p) => p.name === port.name);
+  return named?.port ?? (typeof port.targetPort === "number" ? port.targetPort : port.port);
+}
+

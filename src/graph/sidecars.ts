@@ -1,0 +1,80 @@
+import type { MeshModel, Resource } from "../model/index.js";
+import { splitNamespacedHost } from "../model/hosts.js";
+import { asArray, asRecord, asString } from "../model/resource.js";
+import type { Provenance, Workload } from "./types.js";
+import { configOrder } from "./virtual-services.js";
+import { selects } from "./workloads.js";
+
+export interface SidecarEgress {
+  port?: number;
+  /** `namespace/host` entries: namespace `*`, `~` or a name (`.` resolved). */
+  hosts: { namespace: string; host: string; written: string; provenance: Provenance }[];
+  provenance: Provenance;
+}
+
+export interface SidecarInfo {
+  resource: Resource;
+  namespace: string;
+  name: string;
+  workloadSelector?: Readonly<Record<string, string>>;
+  egress: SidecarEgress[];
+  outboundTrafficPolicy?: "ALLOW_ANY" | "REGISTRY_ONLY";
+}
+
+export function sidecarInfo(resource: Resource): SidecarInfo {
+  const spec = resource.spec;
+  const labels = asRecord(asRecord(spec.workloadSelector).labels) as Record<string, string>;
+  const egress = asArray(spec.egress).map((entry, index) => {
+    const listener = asRecord(entry);
+    const port = asRecord(listener.port).number;
+    return {
+      port: typeof port === "number" ? port : undefined,
+      hosts: asArray(listener.hosts).flatMap((host, i) => {
+        if (typeof host !== "string") return [];
+        const split = splitNamespacedHost(host);
+        return [
+          {
+            namespace: split.namespace === "." ? resource.namespace : split.namespace,
+            host: split.host,
+            written: host,
+            provenance: { resource, path: ["spec", "egress", index, "hosts", i] },
+          },
+        ];
+      }),
+      provenance: { resource, path: ["spec", "egress", index] },
+    };
+  });
+  const mode = asString(asRecord(spec.outboundTrafficPolicy).mode);
+  return {
+    resource,
+    namespace: resource.namespace,
+    name: resource.name,
+    workloadSelector: Object.keys(labels).length > 0 ? labels : undefined,
+    egress,
+    outboundTrafficPolicy: mode === "ALLOW_ANY" || mode === "REGISTRY_ONLY" ? mode : undefined,
+  };
+}
+
+export function collectSidecars(model: MeshModel): SidecarInfo[] {
+  return (model.byKind.get("Sidecar") ?? [])
+    .filter((resource) => resource.group === "networking.istio.io")
+    .sort(configOrder)
+    .map(sidecarInfo);
+}
+
+/**
+ * The Sidecar resource that scopes a workload's proxy: the oldest one in its namespace whose
+ * selector picks it, else the namespace's Sidecar without selector, else the root namespace's.
+ */
+export function sidecarFor(
+  sidecars: readonly SidecarInfo[],
+  workload: Pick<Workload, "namespace" | "labels">,
+  rootNamespace: string,
+): SidecarInfo | undefined {
+  const local = sidecars.filter((sidecar) => sidecar.namespace === workload.namespace);
+  return (
+    local.find((sidecar) => sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) ??
+    local.find((sidecar) => !sidecar.workloadSelector) ??
+    sidecars.find((sidecar) => sidecar.namespace === rootNamespace && !sidecar.workloadSelector)
+  );
+}

@@ -1,0 +1,115 @@
+import type { VirtualServiceInfo } from "../graph/index.js";
+import { configOrder } from "../graph/virtual-services.js";
+import { hostsIntersect } from "../model/hosts.js";
+import { ruleUrl, type Rule } from "./types.js";
+
+/**
+ * `conflicting-virtualservice-hosts`: several VirtualServices bound to the mesh (sidecars) for the
+ * same host, visible in the same namespaces (IST0109, Istio's
+ * `virtualservice.ConflictingMeshGatewayHostsAnalyzer`). Sidecars do not merge them: the first one
+ * (private to the client namespace, then exported to it, then public; inside each group the oldest,
+ * then by name) is used for the host and the routes of the others are dropped.
+ */
+export const conflictingVirtualServiceHosts: Rule = {
+  meta: {
+    id: "conflicting-virtualservice-hosts",
+    description: "Several mesh VirtualServices for the same host, of which sidecars use only one",
+    severity: "error",
+    url: ruleUrl("conflicting-virtualservice-hosts"),
+    istioCodes: ["IST0109"],
+    inputs: ["VirtualService"],
+    messages: {
+      conflict:
+        'VirtualServices {{virtualServices}} all bind host "{{host}}" to the mesh{{scope}}: sidecars do not merge them, they use only {{winner}} for it and drop the routes of the others. Merge them into one VirtualService',
+    },
+  },
+  check(context) {
+    const groups = conflictGroups(context.graph.virtualServices);
+    const reported = new Set<string>();
+    for (const group of groups) {
+      const names = group.members.map((member) => `${member.vs.namespace}/${member.vs.name}`);
+      const sortedNames = [...new Set(names)].sort();
+      const winner = firstForSidecars(group.members.map((member) => member.vs), group.scope);
+      for (const member of group.members) {
+        const key = `${member.vs.resource.key}#${member.hostIndex}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const host = member.vs.hosts[member.hostIndex];
+        context.report({
+          messageId: "conflict",
+          data: {
+            virtualServices: sortedNames.join(", "),
+            host: host.host,
+            scope: group.scope === "*" ? "" : ` for namespace ${group.scope}`,
+            winner: `${winner.namespace}/${winner.name}`,
+          },
+          resource: member.vs.resource,
+          path: host.provenance.path,
+          istioCode: "IST0109",
+        });
+      }
+    }
+  },
+};
+
+interface Member {
+  vs: VirtualServiceInfo;
+  hostIndex: number;
+}
+
+interface ConflictGroup {
+  /** `*` (VirtualServices exported everywhere) or the namespace the conflict shows in. */
+  scope: string;
+  host: string;
+  members: Member[];
+}
+
+/**
+ * Istio's scoping of mesh VirtualService hosts: a VirtualService exported everywhere puts its hosts
+ * in scope `*`; one with an `exportTo` list in the scope of each namespace listed. Inside a scope,
+ * identical hosts conflict; a namespace scope also conflicts with public VirtualServices whose host
+ * overlaps (wildcards included).
+ */
+function conflictGroups(virtualServices: readonly VirtualServiceInfo[]): ConflictGroup[] {
+  const byScopedHost = new Map<string, ConflictGroup>();
+  for (const vs of virtualServices) {
+    if (!vs.gateways.some((g) => g.gateway === "mesh")) continue;
+    const scopes = vs.exportTo === "*" ? ["*"] : [...vs.exportTo];
+    for (const scope of scopes) {
+      vs.hosts.forEach((host, hostIndex) => {
+        const key = `${scope}/${host.host}`;
+        let group = byScopedHost.get(key);
+        if (!group) byScopedHost.set(key, (group = { scope, host: host.host, members: [] }));
+        // The same object given twice (two files with one name) is one VirtualService: the last apply wins.
+        if (!group.members.some((member) => member.vs.resource.key === vs.resource.key)) group.members.push({ vs, hostIndex });
+      });
+    }
+  }
+  const publicGroups = [...byScopedHost.values()].filter((group) => group.scope === "*");
+  const conflicts: ConflictGroup[] = [];
+  for (const group of byScopedHost.values()) {
+    const members = [...group.members];
+    if (group.scope !== "*") {
+      for (const publicGroup of publicGroups) {
+        if (!hostsIntersect(group.host, publicGroup.host)) continue;
+        for (const member of publicGroup.members) if (!members.some((m) => m.vs.resource.key === member.vs.resource.key)) members.push(member);
+      }
+    }
+    if (members.length > 1) conflicts.push({ ...group, members });
+  }
+  return conflicts;
+}
+
+/**
+ * The VirtualService sidecars of a namespace use for a host among several: those private to the
+ * namespace first, then those exported to it by name, then public ones; inside each group the
+ * oldest, then by name.
+ */
+function firstForSidecars(list: VirtualServiceInfo[], scope: string): VirtualServiceInfo {
+  const rank = (vs: VirtualServiceInfo) => {
+    if (vs.exportTo === "*") return 2;
+    if (vs.namespace === scope && vs.exportTo.size === 1 && vs.exportTo.has(scope)) return 0;
+    return 1;
+  };
+  return [...list].sort((a, b) => rank(a) - rank(b) || configOrder(a.resource, b.resource))[0];
+}

@@ -1,0 +1,248 @@
+import leven from "leven";
+import type { MeshGraph, MeshService, RouteDestination, VirtualServiceInfo } from "../graph/index.js";
+import { isExportedTo } from "../graph/services.js";
+import { hostMatches } from "../model/hosts.js";
+import { ruleUrl, type Rule, type RuleContext } from "./types.js";
+
+/**
+ * `unknown-destination-host`: route and mirror destinations of a VirtualService whose host no
+ * Service or ServiceEntry visible to the VirtualService's proxies provides, ports that do not exist
+ * on the destination service, multi-port services addressed without a port (Istio's
+ * `virtualservice.DestinationHostAnalyzer`: IST0101, IST0112), and gateway routes that bypass the
+ * subsets the mesh VirtualService of the same host routes to (IST0140).
+ */
+export const unknownDestinationHost: Rule = {
+  meta: {
+    id: "unknown-destination-host",
+    description: "VirtualService destinations whose host or port no visible Service or ServiceEntry provides",
+    severity: "error",
+    url: ruleUrl("unknown-destination-host"),
+    istioCodes: ["IST0101", "IST0112", "IST0140"],
+    inputs: ["VirtualService", "Service", "ServiceEntry", "Gateway"],
+    messages: {
+      unknownHost:
+        '{{what}} "{{host}}" matches no Service or ServiceEntry visible from namespace {{namespaces}}: the proxies have no cluster for it and answer 503 (NC){{hint}}',
+      notExported:
+        '{{what}} "{{host}}" is {{service}}, which is not exported to namespace {{namespaces}} (exportTo: {{exportTo}}): the proxies there have no cluster for it and answer 503 (NC)',
+      unknownPort:
+        '{{what}} "{{host}}" port {{port}} does not exist: {{service}} exposes {{ports}}; the proxies have no cluster for it and answer 503 (NC)',
+      portRequired:
+        '{{what}} "{{host}}" names no port, but {{service}} exposes several ({{ports}}); set destination.port.number to pick one',
+      notVisibleToGateway:
+        '{{what}} "{{host}}" is not exported to namespace {{namespace}}, where the proxies of gateway {{gateway}} run: they have no cluster for it and answer 503 (NC); export {{service}} to {{namespace}}',
+      subsetBypassed:
+        'Gateway traffic routed here goes to every endpoint of "{{host}}": the subsets that VirtualService {{meshVirtualService}} routes this host to apply to sidecars only, not to requests through {{gateways}}; name a subset here if gateway traffic should follow them',
+    },
+  },
+  check(context) {
+    const { graph } = context;
+    const subsetRoutes = meshSubsetRoutes(graph.virtualServices);
+    for (const vs of graph.virtualServices) {
+      if (vs.resource.origin !== "lint") continue;
+      const namespaces = scopeNamespaces(vs);
+      if (namespaces.length === 0) continue;
+      const gatewayNamespaces = gatewayProxyNamespaces(graph, vs);
+      for (const route of vs.routes) {
+        const targets: [RouteDestination, string][] = [
+          ...route.destinations.map((d) => [d, "Destination host"] as [RouteDestination, string]),
+          ...route.mirrors.map((d) => [d, "Mirror host"] as [RouteDestination, string]),
+        ];
+        for (const [destination, what] of targets) {
+          const service = visibleService(graph, destination.host, namespaces);
+          if (!service) {
+            reportUnknownHost(context, vs, destination, what, namespaces);
+            continue;
+          }
+          checkPort(context, vs, destination, what, service);
+          for (const [namespace, gateway] of gatewayNamespaces) {
+            if (graph.services.lookup(destination.host, namespace)) continue;
+            context.report({
+              messageId: "notVisibleToGateway",
+              data: { what, host: destination.hostWritten, namespace, gateway, service: describe(service) },
+              resource: vs.resource,
+              path: [...destination.provenance.path, "host"],
+            });
+          }
+        }
+        // IST0140: a gateway route without a subset to a host whose mesh VirtualService splits by subset.
+        if (route.protocol !== "http") continue;
+        const gateways = vs.gateways.filter((g) => g.gateway !== "mesh");
+        if (gateways.length === 0) continue;
+        for (const destination of route.destinations) {
+          if (destination.subset) continue;
+          const others = (subsetRoutes.get(destination.host) ?? []).filter((other) => other !== vs);
+          if (others.length === 0) continue;
+          context.report({
+            messageId: "subsetBypassed",
+            data: {
+              host: destination.hostWritten,
+              meshVirtualService: others.map((other) => `${other.namespace}/${other.name}`).join(", "),
+              gateways: gateways.map((g) => g.gateway).join(", "),
+            },
+            resource: vs.resource,
+            path: [...destination.provenance.path, "host"],
+            severity: 1,
+            istioCode: "IST0140",
+          });
+        }
+      }
+    }
+  },
+};
+
+/**
+ * The namespaces from which Istio's analyzer resolves a VirtualService's destinations: its own
+ * namespace, or, when `exportTo` lists namespaces, those namespaces (a destination must be visible
+ * from at least one of them).
+ */
+function scopeNamespaces(vs: VirtualServiceInfo): string[] {
+  return vs.exportTo === "*" ? [vs.namespace] : [...vs.exportTo];
+}
+
+/** The service providing `host`, visible from one of `namespaces` (exact host, else a wildcard ServiceEntry). */
+function visibleService(graph: MeshGraph, host: string, namespaces: readonly string[]): MeshService | undefined {
+  for (const namespace of namespaces) {
+    const found = graph.services.lookup(host, namespace);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * For a VirtualService bound to gateways: the namespaces where those gateways' proxies run (the
+ * proxies only have clusters for services exported to their own namespace), with the gateway's key.
+ */
+function gatewayProxyNamespaces(graph: MeshGraph, vs: VirtualServiceInfo): [string, string][] {
+  const found = new Map<string, string>();
+  for (const { gateway } of vs.gateways) {
+    if (gateway === "mesh") continue;
+    const info = graph.gateway(gateway);
+    if (!info) continue;
+    for (const workload of graph.gatewayWorkloads(info)) if (!found.has(workload.namespace)) found.set(workload.namespace, gateway);
+  }
+  return [...found];
+}
+
+function reportUnknownHost(
+  context: RuleContext,
+  vs: VirtualServiceInfo,
+  destination: RouteDestination,
+  what: string,
+  namespaces: readonly string[],
+): void {
+  const hidden = context.graph.services.services.find(
+    (service) => service.hostname === destination.host || (service.hostname.startsWith("*") && hostMatches(service.hostname, destination.host)),
+  );
+  if (hidden) {
+    context.report({
+      messageId: "notExported",
+      data: {
+        what,
+        host: destination.hostWritten,
+        service: describe(hidden),
+        namespaces: namespaces.join(", "),
+        exportTo: hidden.exportTo === "*" ? "*" : [...hidden.exportTo].join(", "),
+      },
+      resource: vs.resource,
+      path: [...destination.provenance.path, "host"],
+      istioCode: "IST0101",
+    });
+    return;
+  }
+  const suggestion = closestHost(context.graph, destination, namespaces);
+  context.report({
+    messageId: "unknownHost",
+    data: {
+      what,
+      host: destination.hostWritten,
+      namespaces: namespaces.join(", "),
+      hint: suggestion ? `. Did you mean "${suggestion}"?` : "",
+    },
+    resource: vs.resource,
+    path: [...destination.provenance.path, "host"],
+    istioCode: "IST0101",
+  });
+}
+
+/** The closest visible host name, written short when it is a Service of the VirtualService's namespace. */
+function closestHost(graph: MeshGraph, destination: RouteDestination, namespaces: readonly string[]): string | undefined {
+  const written = destination.hostWritten;
+  const short = !written.includes(".") && !written.startsWith("*");
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const service of graph.services.services) {
+    if (service.hostname.startsWith("*") || !namespaces.some((namespace) => isExportedTo(service.exportTo, namespace))) continue;
+    // A short name is compared with Service names (one more for another namespace, then suggested as the FQDN).
+    const byName = short && service.origin === "Service";
+    const local = byName && namespaces.includes(service.namespace);
+    const candidate = local ? service.name : service.hostname;
+    if (candidate === written) continue;
+    const distance = byName ? leven(written, service.name) + (local ? 0 : 1) : leven(written, candidate);
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = candidate;
+    }
+  }
+  if (best === undefined) return undefined;
+  return bestDistance <= Math.max(2, Math.floor(written.length / 6)) ? best : undefined;
+}
+
+function checkPort(context: RuleContext, vs: VirtualServiceInfo, destination: RouteDestination, what: string, service: MeshService): void {
+  const ports = service.ports.map((port) => port.port);
+  if (destination.port === undefined) {
+    if (ports.length <= 1) return;
+    context.report({
+      messageId: "portRequired",
+      data: { what, host: destination.hostWritten, service: describe(service), ports: ports.join(", ") },
+      resource: vs.resource,
+      path: [...destination.provenance.path, "host"],
+      istioCode: "IST0112",
+    });
+    return;
+  }
+  if (ports.includes(destination.port)) return;
+  context.report({
+    messageId: "unknownPort",
+    data: {
+      what,
+      host: destination.hostWritten,
+      port: destination.port,
+      service: describe(service),
+      ports: ports.length === 0 ? "no port" : ports.length === 1 ? `only port ${ports[0]}` : `ports ${ports.join(", ")}`,
+    },
+    resource: vs.resource,
+    path: [...destination.provenance.path, "port", "number"],
+    istioCode: "IST0101",
+  });
+}
+
+function describe(service: MeshService): string {
+  return service.origin === "Service"
+    ? `Service ${service.namespace}/${service.name}`
+    : `ServiceEntry ${service.namespace}/${service.name} (host ${service.hostname})`;
+}
+
+/**
+ * VirtualServices bound to the mesh that route one of their own hosts to subsets of it, by host:
+ * the route rules sidecars follow for that service.
+ */
+function meshSubsetRoutes(virtualServices: readonly VirtualServiceInfo[]): Map<string, VirtualServiceInfo[]> {
+  const byHost = new Map<string, VirtualServiceInfo[]>();
+  for (const vs of virtualServices) {
+    if (!vs.gateways.some((g) => g.gateway === "mesh")) continue;
+    const hosts = new Set<string>();
+    for (const route of vs.routes) {
+      if (route.protocol !== "http") continue;
+      for (const destination of route.destinations) {
+        if (!destination.subset) continue;
+        if (vs.hosts.some((h) => hostMatches(h.host, destination.host))) hosts.add(destination.host);
+      }
+    }
+    for (const host of hosts) {
+      const list = byHost.get(host);
+      if (list) list.push(vs);
+      else byHost.set(host, [vs]);
+    }
+  }
+  return byHost;
+}

@@ -1,0 +1,516 @@
+import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
+import type { OutboundScope } from "../graph/outbound.js";
+import { serverHostsFor } from "../graph/proxies.js";
+import { Positions } from "../graph/render/provenance.js";
+import { sidecarFor } from "../graph/sidecars.js";
+import type { RouteProtocol } from "../graph/virtual-services.js";
+import type { NodePath } from "../load/types.js";
+import type { Resource } from "../model/index.js";
+import { asArray, asRecord } from "../model/resource.js";
+import { ruleUrl, type Report, type Rule, type RuleContext } from "./types.js";
+import { entryGateways, matchAcceptsEverything, matchCovers, type MatchScope } from "./unreachable-route-match.js";
+
+/**
+ * `unreachable-route`: routes no request can reach. Envoy takes the first route whose match accepts
+ * a request, so a route is dead when earlier routes accept everything it accepts (a catch-all, an
+ * identical match, a prefix that covers it, conditions that only narrow an earlier match) — inside
+ * one VirtualService (IST0130, IST0131), across the VirtualServices istiod merges on one gateway
+ * host, and for a whole VirtualService that sidecars drop because another one for the same host
+ * wins. Also match entries that can never apply: a `port` no listener for the hosts has, `gateways`
+ * the VirtualService is not bound to.
+ */
+export const unreachableRoute: Rule = {
+  meta: {
+    id: "unreachable-route",
+    description: "Routes no request can reach: shadowed by earlier routes, or matching a port or gateway that never applies",
+    severity: "error",
+    url: ruleUrl("unreachable-route"),
+    istioCodes: ["IST0130", "IST0131"],
+    inputs: ["VirtualService", "Gateway", "Service", "ServiceEntry", "Sidecar"],
+    messages: {
+      unreachableRoute: "{{route}} is never used: Envoy picks the first matching route, and {{reason}}{{fix}}",
+      ineffectiveMatch: "Match {{entry}} of {{route}} is never used: Envoy picks the first matching route, and {{reason}}",
+      portNotServed:
+        "Match {{entry}} of {{route}} applies to port {{port}} only, but no listener for {{hosts}} has that port ({{listeners}}): Envoy never uses it",
+      gatewayNotBound:
+        "Match {{entry}} of {{route}} applies on {{gateways}} only, and this VirtualService is not bound to {{them}} (it is bound to {{bound}}): no proxy gets it",
+      gatewayNameUnused:
+        "This VirtualService is not bound to gateway {{gateway}} (it is bound to {{bound}}): this entry never applies there",
+      shadowedOnGateway:
+        "{{route}} is never used for host {{host}} on gateway {{gateway}}: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: {{reason}}",
+      droppedForSidecars:
+        "Sidecars{{where}} never use this VirtualService for host {{host}}: they do not merge VirtualServices for one host, and {{winner}} comes first, so its routes are the only ones for {{host}}. Move these routes into {{winnerName}}",
+    },
+  },
+  check(context) {
+    const state = new State(context);
+    for (const vs of context.graph.virtualServices) {
+      if (vs.resource.origin !== "lint") continue;
+      for (const protocol of ["http", "tls", "tcp"] as const) analyzeRoutes(state, vs, protocol);
+    }
+    analyzeGateways(state);
+    analyzeDroppedVirtualServices(state);
+  },
+};
+
+/** Per-run helpers: positions of earlier routes for the messages, and de-duplication of reports. */
+class State {
+  readonly graph: MeshGraph;
+  private positions?: Positions;
+  private readonly reported = new Set<string>();
+  /** Routes (`resource key|path`) already reported as unreachable inside their own VirtualService. */
+  readonly unreachable = new Set<string>();
+
+  constructor(readonly context: RuleContext) {
+    this.graph = context.graph;
+  }
+
+  report(report: Report): void {
+    const key = `${report.resource.key}|${(report.path ?? []).join(".")}|${report.messageId}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.context.report(report);
+  }
+
+  /** `line N` of a node, or `file:N` when it is written in another file than `from`. */
+  where(resource: Resource, path: NodePath, from: Resource): string {
+    this.positions ??= new Positions();
+    const position = this.positions.at(resource, path);
+    if (!position.file) return "assumed";
+    if (resource.source?.file !== from.source?.file) return `${position.file}:${position.line}`;
+    return `line ${position.line}`;
+  }
+}
+
+/** A match entry of a route (`index` undefined: a route without `match`, which accepts everything). */
+interface Entry {
+  route: VirtualServiceRoute;
+  index: number | undefined;
+  match: Record<string, unknown>;
+}
+
+type EntryOutcome =
+  | { kind: "live" }
+  | { kind: "covered"; by: Entry; catchAll: boolean }
+  | { kind: "dead"; report: Omit<Report, "severity"> };
+
+function entriesOf(route: VirtualServiceRoute): Entry[] {
+  if (route.matches.length === 0) return [{ route, index: undefined, match: {} }];
+  return route.matches.map((match, index) => ({ route, index, match }));
+}
+
+function routePath(route: VirtualServiceRoute): NodePath {
+  return route.provenance.path;
+}
+
+function entryPath(entry: Entry): NodePath {
+  return entry.index === undefined ? routePath(entry.route) : [...routePath(entry.route), "match", entry.index];
+}
+
+/** `route 1 ("beta-testers")`, `TCP route 0`; `where` adds the position: `route 0 ("default", line 12)`. */
+function routeLabel(route: VirtualServiceRoute, capital = false, where?: string): string {
+  const kind = route.protocol === "http" ? "route" : `${route.protocol.toUpperCase()} route`;
+  const details = [route.name ? `"${route.name}"` : "", where ?? ""].filter(Boolean).join(", ");
+  const text = `${kind} ${route.index}${details ? ` (${details})` : ""}`;
+  return capital ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+function traffic(protocol: RouteProtocol): { plural: string; every: string } {
+  return protocol === "http" ? { plural: "requests", every: "every request" } : { plural: "connections", every: "every connection" };
+}
+
+function entryLabel(entry: Entry): string {
+  const name = typeof entry.match.name === "string" && entry.match.name ? ` ("${entry.match.name}")` : "";
+  return `${entry.index ?? 0}${name}`;
+}
+
+function describeString(value: unknown): string {
+  const condition = asRecord(value);
+  for (const kind of ["exact", "prefix", "regex"]) {
+    if (typeof condition[kind] === "string") return `${kind} "${condition[kind] as string}"`;
+  }
+  return "present";
+}
+
+/** A short reading of a match entry's conditions, as a request would have to look. */
+function describeMatch(protocol: RouteProtocol, match: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (protocol === "http") {
+    if (match.uri !== undefined) parts.push(`uri ${describeString(match.uri)}${match.ignoreUriCase === true ? " (any case)" : ""}`);
+    for (const field of ["method", "authority", "scheme"]) if (match[field] !== undefined) parts.push(`${field} ${describeString(match[field])}`);
+    for (const [name, value] of Object.entries(asRecord(match.headers))) parts.push(`header ${name} ${describeString(value)}`);
+    for (const [name, value] of Object.entries(asRecord(match.queryParams))) parts.push(`query parameter ${name} ${describeString(value)}`);
+    for (const [name, value] of Object.entries(asRecord(match.withoutHeaders))) parts.push(`no header ${name} ${describeString(value)}`);
+  } else {
+    const sni = asArray(match.sniHosts).filter((v) => typeof v === "string");
+    if (sni.length) parts.push(`SNI ${sni.join(", ")}`);
+    const subnets = asArray(match.destinationSubnets).filter((v) => typeof v === "string");
+    if (subnets.length) parts.push(`destination ${subnets.join(", ")}`);
+  }
+  if (match.port !== undefined) parts.push(`port ${String(match.port)}`);
+  const gateways = asArray(match.gateways).filter((v) => typeof v === "string");
+  if (gateways.length) parts.push(`gateways ${gateways.join(", ")}`);
+  const labels = Object.entries(asRecord(match.sourceLabels));
+  if (labels.length) parts.push(`source labels ${labels.map(([k, v]) => `${k}=${String(v)}`).join(",")}`);
+  if (typeof match.sourceNamespace === "string" && match.sourceNamespace) parts.push(`source namespace ${match.sourceNamespace}`);
+  return parts.length ? parts.join(" and ") : "any request";
+}
+
+/** The earlier route that takes the requests, as the message names it. */
+function coverText(state: State, by: Entry, catchAll: boolean, from: Resource, otherVs?: VirtualServiceInfo): string {
+  const where = state.where(by.route.provenance.resource, entryPath(by), from);
+  const owner = otherVs ? ` of VirtualService ${otherVs.namespace}/${otherVs.name}` : "";
+  const { plural, every } = traffic(by.route.protocol);
+  if (catchAll) {
+    const how = by.index === undefined ? "has no match" : `matches ${describeMatch(by.route.protocol, by.match)}`;
+    return `${routeLabel(by.route, false, where)}${owner} ${how}, so it takes ${every}`;
+  }
+  const entry = by.route.matches.length > 1 ? ` (its match ${entryLabel(by)})` : "";
+  return `${plural} matching ${describeMatch(by.route.protocol, by.match)} go to ${routeLabel(by.route, false, where)}${owner}${entry}`;
+}
+
+/**
+ * Why an entry can never apply: a `port` no listener for the VirtualService's hosts has on any
+ * proxy it is bound to, or `gateways` the VirtualService is not bound to. Undefined when it may apply
+ * (or when the input does not tell: unknown services or gateways).
+ */
+function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entry: Entry): Omit<Report, "severity"> | undefined {
+  if (entry.index === undefined || vs.delegate) return undefined;
+  const path = entryPath(entry);
+  const listed = asArray(entry.match.gateways).filter((g): g is string => typeof g === "string");
+  const applies = entryGateways(entry.match, scope);
+  if (listed.length > 0 && applies.length === 0) {
+    return {
+      messageId: "gatewayNotBound",
+      data: {
+        entry: entryLabel(entry),
+        route: routeLabel(entry.route),
+        gateways: listed.join(", "),
+        them: listed.length > 1 ? "any of them" : "it",
+        bound: scope.gateways.join(", "),
+      },
+      resource: vs.resource,
+      path: [...path, "gateways"],
+    };
+  }
+  const port = entry.match.port;
+  if (typeof port !== "number" || port === 0) return undefined;
+  const listeners = new Set<number>();
+  for (const binding of applies) {
+    const ports = bindingPorts(state.graph, vs, binding);
+    if (!ports || ports.has(port)) return undefined;
+    for (const p of ports) listeners.add(p);
+  }
+  if (applies.length === 0) return undefined;
+  const hosts = vs.hosts.map((h) => h.written).join(", ");
+  return {
+    messageId: "portNotServed",
+    data: {
+      entry: entryLabel(entry),
+      route: routeLabel(entry.route),
+      port,
+      hosts,
+      listeners: listeners.size ? `ports ${[...listeners].sort((a, b) => a - b).join(", ")}` : "none",
+    },
+    resource: vs.resource,
+    path: [...path, "port"],
+  };
+}
+
+/**
+ * The listener ports on which a binding (`mesh` or a gateway) routes the VirtualService's hosts:
+ * the service ports of the hosts for sidecars, the ports of the servers serving them on a gateway.
+ * Undefined when the input does not say (a host that is no known service, an unknown gateway, a
+ * gateway serving none of the hosts — `unknown-gateway` reports that).
+ */
+function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string): Set<number> | undefined {
+  const ports = new Set<number>();
+  if (binding === "mesh") {
+    for (const { host } of vs.hosts) {
+      if (host.includes("*")) return undefined;
+      const services = graph.services.exact(host);
+      if (services.length === 0) return undefined;
+      for (const service of services) for (const p of service.ports) ports.add(p.port);
+    }
+    return ports;
+  }
+  const gateway = graph.gateway(binding);
+  if (!gateway) return undefined;
+  for (const server of gateway.servers) if (serverHostsFor(server, vs).length > 0) ports.add(server.port.number);
+  return ports.size ? ports : undefined;
+}
+
+/** Routes of one protocol inside one VirtualService, in order. */
+function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProtocol): void {
+  const scope: MatchScope = { namespace: vs.namespace, gateways: vs.gateways.map((g) => g.gateway) };
+  const earlier: Entry[] = [];
+  for (const route of vs.routes) {
+    if (route.protocol !== protocol) continue;
+    const entries = entriesOf(route);
+    const outcomes: EntryOutcome[] = entries.map((entry) => {
+      const dead = deadEntry(state, vs, scope, entry);
+      if (dead) return { kind: "dead", report: dead };
+      const cover = earlier.find((candidate) => matchCovers(protocol, candidate.match, entry.match, scope));
+      return cover ? { kind: "covered", by: cover, catchAll: matchAcceptsEverything(protocol, cover.match, scope) } : { kind: "live" };
+    });
+    // A delegating route hands requests to the delegate's routes and falls through when none match.
+    if (!route.delegate) {
+      entries.forEach((entry, i) => {
+        if (outcomes[i].kind === "live") earlier.push(entry);
+      });
+    }
+    reportRoute(state, vs, route, entries, outcomes);
+  }
+}
+
+function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualServiceRoute, entries: Entry[], outcomes: EntryOutcome[]): void {
+  const unreachable = outcomes.every((o) => o.kind !== "live");
+  const covered = outcomes.flatMap((o, i) => (o.kind === "covered" ? [{ entry: entries[i], outcome: o }] : []));
+  if (unreachable) state.unreachable.add(`${vs.resource.key}|${routePath(route).join(".")}`);
+  if (unreachable && covered.length > 0) {
+    const reasons = [...new Map(covered.map(({ outcome }) => [provenanceOf(outcome.by), outcome] as const)).values()];
+    const reason = reasons.map((o) => coverText(state, o.by, o.catchAll, vs.resource)).join("; ");
+    const catchAll = reasons.find((o) => o.catchAll);
+    const fix = !catchAll
+      ? ""
+      : route.matches.length === 0 && catchAll.by.index === undefined
+        ? `. Only the last route may be without match: give one of them a match, or remove one`
+        : `. Move it above ${routeLabel(catchAll.by.route)}`;
+    state.report({
+      messageId: "unreachableRoute",
+      data: { route: routeLabel(route, true), reason, fix },
+      resource: vs.resource,
+      path: routePath(route),
+      severity: 2,
+      istioCode: outcomes.every((o) => o.kind === "covered") ? "IST0130" : undefined,
+    });
+  }
+  outcomes.forEach((outcome, i) => {
+    const entry = entries[i];
+    if (outcome.kind === "dead") {
+      state.report({ ...outcome.report, severity: unreachable ? 2 : 1 });
+    } else if (outcome.kind === "covered" && entry.index !== undefined && !(unreachable && outcome.catchAll)) {
+      state.report({
+        messageId: "ineffectiveMatch",
+        data: { entry: entryLabel(entry), route: routeLabel(route), reason: coverText(state, outcome.by, outcome.catchAll, vs.resource) },
+        resource: vs.resource,
+        path: entryPath(entry),
+        severity: 1,
+        istioCode: "IST0131",
+      });
+    } else if (outcome.kind === "live" && entry.index !== undefined && !vs.delegate) {
+      reportUnboundGatewayNames(state, vs, entry);
+    }
+  });
+}
+
+/** Gateway names of a live entry the VirtualService is not bound to (the entry applies on the others). */
+function reportUnboundGatewayNames(state: State, vs: VirtualServiceInfo, entry: Entry): void {
+  const bound = vs.gateways.map((g) => g.gateway);
+  asArray(entry.match.gateways).forEach((name, k) => {
+    if (typeof name !== "string") return;
+    if (entryGateways({ gateways: [name] }, { namespace: vs.namespace, gateways: bound }).length > 0) return;
+    state.report({
+      messageId: "gatewayNameUnused",
+      data: { gateway: name, bound: bound.join(", ") },
+      resource: vs.resource,
+      path: [...entryPath(entry), "gateways", k],
+      severity: 1,
+    });
+  });
+}
+
+function provenanceOf(entry: Entry): string {
+  return `${entry.route.provenance.resource.key}|${entryPath(entry).join(".")}`;
+}
+
+/** The conditions of an Envoy route on a gateway, without `port` and `gateways` (already decided for the listener). */
+function listenerFree(match: Record<string, unknown>): Record<string, unknown> {
+  const { port: _port, gateways: _gateways, ...rest } = match;
+  return rest;
+}
+
+/**
+ * Gateways: istiod appends the routes of every VirtualService bound to a gateway for one host
+ * (catch-all routes moved last), so a route of one VirtualService can be shadowed by another's.
+ * Shadowing inside one VirtualService is reported by `analyzeRoutes`.
+ */
+function analyzeGateways(state: State): void {
+  const { graph } = state;
+  interface Shadow {
+    vs: VirtualServiceInfo;
+    route: VirtualServiceRoute;
+    hosts: Set<string>;
+    gateways: Set<string>;
+    by: { entry: Entry; catchAll: boolean; vs: VirtualServiceInfo };
+  }
+  const shadows = new Map<string, Shadow>();
+  /** For each VirtualService route: the virtual hosts where it is present, and those where it is shadowed. */
+  const presence = new Map<string, { present: number; shadowed: number }>();
+  const seenHosts = new Set<string>();
+  for (const proxy of graph.proxies()) {
+    if (proxy.kind !== "gateway") continue;
+    const gatewayProxy = graph.gatewayProxy(proxy);
+    for (const config of gatewayProxy.routeConfigs()) {
+      for (const virtualHost of config.virtualHosts) {
+        const hostKey = `${config.name}|${virtualHost.name}|${virtualHost.virtualServices.map((vs) => vs.resource.key).join(",")}`;
+        if (seenHosts.has(hostKey)) continue;
+        seenHosts.add(hostKey);
+        if (virtualHost.virtualServices.length < 2) continue;
+        const gatewayNames = [...new Set(virtualHost.virtualServices.flatMap((vs) => vs.gateways.map((g) => g.gateway)).filter((g) => gatewayProxy.servers().some((b) => b.gateway.key === g)))];
+        const byRoute = new Map<VirtualServiceRoute, { routes: Route[]; vs: VirtualServiceInfo }>();
+        for (const route of virtualHost.routes) {
+          if (!route.vsRoute || !route.virtualService) continue;
+          const list = byRoute.get(route.vsRoute);
+          if (list) list.routes.push(route);
+          else byRoute.set(route.vsRoute, { routes: [route], vs: route.virtualService });
+        }
+        for (const [vsRoute, { routes, vs }] of byRoute) {
+          const key = `${vs.resource.key}|${vsRoute.protocol}|${vsRoute.index}`;
+          const count = presence.get(key) ?? { present: 0, shadowed: 0 };
+          presence.set(key, count);
+          count.present++;
+          let first: Shadow["by"] | undefined;
+          const allShadowed = routes.every((route) => {
+            const position = virtualHost.routes.indexOf(route);
+            for (const earlier of virtualHost.routes.slice(0, position)) {
+              if (!earlier.virtualService || earlier.virtualService === vs || !earlier.vsRoute || earlier.action.kind === "delegate") continue;
+              const scope: MatchScope = { namespace: vs.namespace, gateways: [] };
+              if (!matchCovers("http", listenerFree(earlier.match), listenerFree(route.match), scope)) continue;
+              first ??= {
+                entry: { route: earlier.vsRoute, index: earlier.matchIndex, match: earlier.match },
+                catchAll: matchAcceptsEverything("http", listenerFree(earlier.match), scope),
+                vs: earlier.virtualService,
+              };
+              return true;
+            }
+            return false;
+          });
+          if (!allShadowed || !first) continue;
+          count.shadowed++;
+          let shadow = shadows.get(key);
+          if (!shadow) shadows.set(key, (shadow = { vs, route: vsRoute, hosts: new Set(), gateways: new Set(), by: first }));
+          shadow.hosts.add(virtualHost.name.replace(/:\d+$/, ""));
+          for (const g of gatewayNames) if (vs.gateways.some((b) => b.gateway === g)) shadow.gateways.add(g);
+        }
+      }
+    }
+  }
+  for (const [key, shadow] of shadows) {
+    if (state.unreachable.has(`${shadow.vs.resource.key}|${routePath(shadow.route).join(".")}`)) continue;
+    const count = presence.get(key)!;
+    const everywhere = count.shadowed === count.present && !shadow.vs.gateways.some((g) => g.gateway === "mesh");
+    state.report({
+      messageId: "shadowedOnGateway",
+      data: {
+        route: routeLabel(shadow.route, true),
+        host: [...shadow.hosts].join(", "),
+        gateway: [...shadow.gateways].join(", "),
+        reason: coverText(state, shadow.by.entry, shadow.by.catchAll, shadow.vs.resource, shadow.by.vs),
+      },
+      resource: shadow.vs.resource,
+      path: routePath(shadow.route),
+      severity: everywhere ? 2 : 1,
+    });
+  }
+}
+
+/**
+ * Sidecars use one VirtualService per host (the first in Istio's order for the client namespace);
+ * a VirtualService that loses a host in every namespace that sees it is dead config for that host.
+ * Reported once per VirtualService and host, naming the winner; when it wins in some namespaces
+ * (an `exportTo` override for a namespace, a deliberate pattern), nothing is reported.
+ */
+function analyzeDroppedVirtualServices(state: State): void {
+  const { graph } = state;
+  // Only hosts of several mesh VirtualServices can drop one; the namespaces where the outcome can
+  // differ are theirs, those they are exported to by name, and those a Sidecar narrows. Every other
+  // namespace sees the public ones only, in the same order: one scope stands for them all.
+  const byHost = new Map<string, VirtualServiceInfo[]>();
+  for (const vs of graph.virtualServices) {
+    if (vs.delegate || !vs.gateways.some((g) => g.gateway === "mesh")) continue;
+    for (const { host } of vs.hosts) {
+      const list = byHost.get(host);
+      if (list) list.push(vs);
+      else byHost.set(host, [vs]);
+    }
+  }
+  const relevant = new Set<string>();
+  for (const list of byHost.values()) {
+    if (list.length < 2) continue;
+    for (const vs of list) {
+      relevant.add(vs.namespace);
+      if (vs.exportTo !== "*") for (const namespace of vs.exportTo) relevant.add(namespace);
+    }
+  }
+  if (relevant.size === 0) return;
+  const scopes: { scope: OutboundScope; label: string }[] = [];
+  const covered = new Set<string>();
+  for (const scope of graph.sidecarScopes()) {
+    if (!scope.sidecar && !relevant.has(scope.namespace)) continue;
+    scopes.push({ scope, label: scope.namespace });
+    covered.add(scope.namespace);
+  }
+  for (const namespace of graph.namespaces.keys()) {
+    if (covered.has(namespace)) continue;
+    const sidecar = sidecarFor(graph.sidecars, { namespace, labels: {} }, graph.mesh.rootNamespace);
+    if (!sidecar && !relevant.has(namespace)) continue;
+    scopes.push({ scope: graph.outboundScope(namespace, sidecar), label: namespace });
+  }
+  // (The name cannot be a Kubernetes namespace.)
+  scopes.push({ scope: graph.outboundScope("mesh-lint.other-namespaces"), label: "" });
+
+  interface Drop {
+    vs: VirtualServiceInfo;
+    host: string;
+    winners: Map<VirtualServiceInfo, Set<string>>;
+    used: boolean;
+  }
+  const drops = new Map<string, Drop>();
+  const keyOf = (vs: VirtualServiceInfo, host: string) => `${vs.resource.key}|${host}`;
+  for (const { scope, label } of scopes) {
+    for (const dropped of scope.droppedVirtualServices()) {
+      const key = keyOf(dropped.virtualService, dropped.host);
+      let drop = drops.get(key);
+      if (!drop) drops.set(key, (drop = { vs: dropped.virtualService, host: dropped.host, winners: new Map(), used: false }));
+      let namespaces = drop.winners.get(dropped.winner);
+      if (!namespaces) drop.winners.set(dropped.winner, (namespaces = new Set()));
+      namespaces.add(label || "every other namespace");
+    }
+  }
+  if (drops.size === 0) return;
+  for (const { scope } of scopes) {
+    for (const vs of scope.virtualServices()) {
+      for (const { host } of vs.hosts) {
+        const drop = drops.get(keyOf(vs, host));
+        if (drop && scope.virtualServiceFor(host) === vs) drop.used = true;
+      }
+    }
+  }
+  for (const drop of drops.values()) {
+    if (drop.used || drop.vs.resource.origin !== "lint") continue;
+    const hostIndex = drop.vs.hosts.findIndex((h) => h.host === drop.host);
+    const winners = [...drop.winners];
+    const [winner] = winners[0];
+    const winnerText = winners
+      .map(([vs, namespaces]) => {
+        const where = state.where(vs.resource, vs.hosts.find((h) => h.host === drop.host)?.provenance.path ?? ["metadata", "name"], drop.vs.resource);
+        return `VirtualService ${vs.namespace}/${vs.name} (${where})${winners.length > 1 ? ` in ${[...namespaces].sort().join(", ")}` : ""}`;
+      })
+      .join(" and ");
+    const everywhere = winners.some(([, set]) => set.has("every other namespace"));
+    const namespaces = [...new Set(winners.flatMap(([, set]) => [...set]))].sort();
+    state.report({
+      messageId: "droppedForSidecars",
+      data: {
+        where: everywhere ? "" : ` in ${namespaces.join(", ")}`,
+        host: drop.host,
+        winner: winnerText,
+        winnerName: `${winner.namespace}/${winner.name}`,
+      },
+      resource: drop.vs.resource,
+      path: hostIndex >= 0 ? drop.vs.hosts[hostIndex].provenance.path : ["spec", "hosts"],
+      severity: 1,
+    });
+  }
+}

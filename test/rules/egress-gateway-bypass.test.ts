@@ -1,0 +1,244 @@
+import { describe, expect, it } from "vitest";
+import { fixture, lintJson } from "../helpers.js";
+
+interface Options {
+  config?: string;
+  args?: string[];
+}
+
+/** Runs a rule on one manifest; each message as `line:column messageId`, and the texts. */
+async function run(rule: string, yaml: string, options: Options = {}): Promise<{ ids: string[]; texts: string[]; severities: number[] }> {
+  const files: Record<string, string> = { "input.yaml": yaml };
+  if (options.config) files[".mesh-lint.yaml"] = options.config;
+  const dir = fixture(files);
+  const { results, stderr } = await lintJson([...(options.args ?? []), "input.yaml"], { cwd: dir });
+  expect(stderr).toBe("");
+  const messages = results.flatMap((result) => result.messages).filter((message) => message.ruleId === rule);
+  return {
+    ids: messages.map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId}`),
+    texts: messages.map((message) => message.message),
+    severities: messages.map((message) => message.severity),
+  };
+}
+
+const DEMO = { args: ["--install", "demo"] };
+
+function lineOf(text: string, needle: string, from = 0): number {
+  const index = text.indexOf(needle, from);
+  if (index === -1) throw new Error(`${needle} not found`);
+  return text.slice(0, index).split("\n").length;
+}
+
+const CLIENT = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: curl, namespace: default}
+spec:
+  selector: {matchLabels: {app: curl}}
+  template:
+    metadata: {labels: {app: curl}}
+    spec:
+      containers: [{name: curl, image: curlimages/curl}]
+---
+`;
+
+const SERVICE_ENTRY = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: cnn, namespace: default}
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 80, name: http-port, protocol: HTTP}
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+---
+`;
+
+const GATEWAY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: istio-egressgateway, namespace: default}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [edition.cnn.com]
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [edition.cnn.com]
+    tls: {mode: PASSTHROUGH}
+---
+`;
+
+const HTTP_MESH_LEG = `  - match:
+    - {gateways: [mesh], port: 80}
+    route:
+    - destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}
+`;
+const HTTP_GATEWAY_LEG = `  - match:
+    - {gateways: [istio-egressgateway], port: 80}
+    route:
+    - destination: {host: edition.cnn.com, port: {number: 80}}
+`;
+const TLS_MESH_LEG = `  - match:
+    - {gateways: [mesh], port: 443, sniHosts: [edition.cnn.com]}
+    route:
+    - destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}
+`;
+const TLS_GATEWAY_LEG = `  - match:
+    - {gateways: [istio-egressgateway], port: 443, sniHosts: [edition.cnn.com]}
+    route:
+    - destination: {host: edition.cnn.com, port: {number: 443}}
+`;
+
+function virtualService(http: string, tls: string): string {
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cnn-through-egress, namespace: default}
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [istio-egressgateway, mesh]
+${http ? `  http:\n${http}` : ""}${tls ? `  tls:\n${tls}` : ""}`;
+}
+
+const COMPLETE = CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
+
+describe("egress-gateway-bypass", () => {
+  const RULE = "egress-gateway-bypass";
+  const valid: [string, string, Options?][] = [
+    ["both legs for every port (HTTP and TLS passthrough)", COMPLETE, DEMO],
+    ["no egress gateway in the mesh: direct egress is the intended path", CLIENT + SERVICE_ENTRY],
+    ["an egress gateway the input deploys, both legs", COMPLETE.replace(/^/, "") + egressGatewayDeployment()],
+    ["MESH_INTERNAL ServiceEntries are not external", CLIENT + SERVICE_ENTRY.replace("resolution: DNS", "resolution: DNS\n  location: MESH_INTERNAL"), DEMO],
+    [
+      "a ServiceEntry no sidecar of the input sees",
+      CLIENT + SERVICE_ENTRY.replace("namespace: default}", "namespace: payments}").replace("resolution: DNS", "resolution: DNS\n  exportTo: [.]"),
+      DEMO,
+    ],
+  ];
+  it.each(valid)("valid: %s", async (_, yaml, options) => {
+    expect((await run(RULE, yaml, options)).ids).toEqual([]);
+  });
+
+  it("no mesh leg: each port of each host, at the ServiceEntry port", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY;
+    const { ids, texts, severities } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "{number: 80")}:5 bypass`, `${lineOf(yaml, "{number: 443")}:5 bypass`]);
+    expect(severities).toEqual([2, 2]);
+    expect(texts[0]).toBe(
+      "Port 80 (http-port) of edition.cnn.com bypasses the egress gateway istio-system/istio-egressgateway: no VirtualService bound to mesh sends this port's traffic to it, so the sidecars in namespace default connect to edition.cnn.com directly. Add a VirtualService for edition.cnn.com with gateways [mesh, <egress Gateway>] routing port 80 (http-port) to istio-egressgateway.istio-system.svc.cluster.local, and one bound to the egress Gateway routing on to edition.cnn.com.",
+    );
+  });
+
+  it("only the HTTP port has a mesh leg: the TLS port bypasses", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, "");
+    const { ids } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "{number: 443")}:5 bypass`]);
+  });
+
+  it("a route sending straight to the external host", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY +
+      virtualService(HTTP_MESH_LEG.replace("istio-egressgateway.istio-system.svc.cluster.local", "edition.cnn.com") + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
+    const { ids, texts } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "- destination: {host: edition.cnn.com, port: {number: 80}}")}:7 bypassRoute`]);
+    expect(texts[0]).toContain("This route sends port 80 (http-port) traffic for edition.cnn.com from the sidecars in namespace default straight to edition.cnn.com");
+  });
+
+  it("the mesh leg reaches the egress gateway, which has no server for the host on that port", async () => {
+    const gateway = GATEWAY.replace("  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n", "");
+    const yaml = CLIENT + SERVICE_ENTRY + gateway + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
+    const { ids, texts } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "- destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}")}:7 noGatewayServer`]);
+    expect(texts[0]).toContain("(port 443), but no Gateway selecting istio-system/istio-egressgateway has a server for edition.cnn.com on port 443: the egress gateway has no route for it (the connection is closed)");
+  });
+
+  it("the egress Gateway serves the host, but no VirtualService bound to it routes on", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
+    const { ids, texts } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "hosts: [edition.cnn.com]", yaml.indexOf("kind: Gateway"))}:13 noGatewayRoute`]);
+    expect(texts[0]).toContain("(404 NR)");
+  });
+
+  it("the ServiceEntry is not exported to the egress gateway's namespace", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY.replace("resolution: DNS", "resolution: DNS\n  exportTo: [.]") + GATEWAY +
+      virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
+    const { ids } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([
+      `${lineOf(yaml, "- destination: {host: edition.cnn.com, port: {number: 80}}")}:7 gatewayNoCluster`,
+      `${lineOf(yaml, "- destination: {host: edition.cnn.com, port: {number: 443}}")}:7 gatewayNoCluster`,
+    ]);
+  });
+
+  it("a VirtualService exported only to its namespace is no mesh leg for other namespaces", async () => {
+    const yaml = COMPLETE.replace("  gateways: [istio-egressgateway, mesh]", "  exportTo: [.]\n  gateways: [istio-egressgateway, mesh]") +
+      "---\n" + CLIENT.replace("namespace: default", "namespace: shop");
+    const { texts } = await run(RULE, yaml, DEMO);
+    // The egress gateway (istio-system) does not see the VirtualService either: its gateway leg is gone.
+    expect(texts.filter((t) => t.startsWith("Port "))).toHaveLength(2);
+    expect(texts[0]).toContain("the sidecars in namespace shop connect to edition.cnn.com directly");
+  });
+
+  it("required by the configuration, with no egress gateway in the input", async () => {
+    const { texts } = await run(RULE, CLIENT + SERVICE_ENTRY, { config: "mesh:\n  requireEgressGateway: true\n" });
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain("bypasses the egress gateway (the configuration requires one: mesh.requireEgressGateway)");
+  });
+});
+
+describe("outbound-traffic-policy", () => {
+  const RULE = "outbound-traffic-policy";
+  it("silent without an egress gateway", async () => {
+    expect((await run(RULE, CLIENT + SERVICE_ENTRY)).ids).toEqual([]);
+  });
+
+  it("mesh-wide ALLOW_ANY with an egress gateway: a warning on the egress Gateway", async () => {
+    const { ids, severities } = await run(RULE, COMPLETE, DEMO);
+    expect(ids).toEqual([`${lineOf(COMPLETE, "selector: {istio: egressgateway}")}:3 mesh`]);
+    expect(severities).toEqual([1]);
+  });
+
+  it("a Sidecar setting REGISTRY_ONLY for every namespace silences the mesh-wide finding", async () => {
+    const yaml = COMPLETE + `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`;
+    expect((await run(RULE, yaml, DEMO)).ids).toEqual([]);
+  });
+
+  it("a Sidecar setting ALLOW_ANY", async () => {
+    const yaml = CLIENT + `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  outboundTrafficPolicy: {mode: ALLOW_ANY}
+`;
+    const { ids } = await run(RULE, yaml, { args: ["--install", "demo"] });
+    expect(ids).toEqual([`${lineOf(yaml, "outboundTrafficPolicy: {mode: ALLOW_ANY}")}:27 sidecar`]);
+  });
+});
+
+function egressGatewayDeployment(): string {
+  return `---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  ports:
+  - {name: http2, port: 80, targetPort: 8080}
+  - {name: https, port: 443, targetPort: 8443}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: egressgateway}}
+  template:
+    metadata: {labels: {istio: egressgateway, sidecar.istio.io/inject: "false"}}
+    spec:
+      containers:
+      - name: istio-proxy
+        image: auto
+        ports: [{containerPort: 8080}, {containerPort: 8443}]
+`;
+}

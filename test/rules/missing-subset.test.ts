@@ -1,0 +1,281 @@
+import { describe, expect, it } from "vitest";
+import { fixture, lintJson } from "../helpers.js";
+
+const RULE = "missing-subset";
+
+interface Found {
+  at: string;
+  messageId: string;
+  message: string;
+  istioCode?: string;
+}
+
+/** Runs the CLI on some files; the rule's messages as `line:column messageId` plus the text. */
+async function run(files: Record<string, string>, args: string[] = Object.keys(files)): Promise<Found[]> {
+  const dir = fixture(files);
+  const { results, stderr } = await lintJson(args, { cwd: dir });
+  expect(stderr).toBe("");
+  return results
+    .flatMap((result) => result.messages)
+    .filter((message) => message.ruleId === RULE)
+    .map((message) => ({
+      at: `${message.line}:${message.column} ${(message as { messageId?: string }).messageId}`,
+      messageId: (message as { messageId?: string }).messageId ?? "",
+      message: message.message,
+      istioCode: message.istioCode,
+    }));
+}
+
+const service = (name: string, ns: string, versions: string[] = ["v1"], port = 9080) =>
+  `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {app: ${name}}
+  ports: [{name: http, port: ${port}}]
+` +
+  versions
+    .map(
+      (v) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}-${v}, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app: ${name}, version: ${v}}}
+  template:
+    metadata: {labels: {app: ${name}, version: ${v}}}
+    spec: {containers: [{name: app, image: "example/${name}:${v}"}]}
+`,
+    )
+    .join("");
+
+const dr = (name: string, ns: string, host: string, subsets: string[], extra = "") => `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  host: ${host}${extra}
+  subsets:
+${subsets.map((s) => `  - {name: ${s}, labels: {version: ${s}}}`).join("\n")}
+`;
+
+/** A VirtualService routing `host` to `subset`; the `subset:` line is line 11 of this block. */
+const vs = (name: string, ns: string, hosts: string, host: string, subset: string, extra = "") => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  hosts: [${hosts}]${extra}
+  http:
+  - route:
+    - destination:
+        host: ${host}
+        subset: ${subset}
+`;
+
+describe(RULE, () => {
+  const valid: [string, Record<string, string>][] = [
+    ["subset defined in the client's namespace (short and FQDN hosts)", {
+      "a.yaml": service("reviews", "default", ["v1", "v2"]) + dr("reviews", "default", "reviews", ["v1", "v2"]) +
+        vs("reviews", "default", "reviews", "reviews", "v2") + vs("fqdn", "default", "r.example.com", "reviews.default.svc.cluster.local", "v1"),
+    }],
+    ["DestinationRule in the service's namespace, exported; client elsewhere", {
+      "a.yaml": service("reviews", "backend") + dr("reviews", "backend", "reviews", ["v1"]) + service("web", "frontend") +
+        vs("reviews", "frontend", "reviews.backend.svc.cluster.local", "reviews.backend.svc.cluster.local", "v1"),
+    }],
+    ["DestinationRule in the root namespace, exported, for a wildcard host", {
+      "a.yaml": service("reviews", "default") + dr("all", "istio-system", "\"*.default.svc.cluster.local\"", ["v1"]) +
+        vs("reviews", "default", "reviews", "reviews", "v1"),
+    }],
+    ["two DestinationRules for one host in one namespace merge their subsets", {
+      "a.yaml": service("reviews", "default", ["v1", "v2"]) + dr("a", "default", "reviews", ["v1"]) + dr("b", "default", "reviews", ["v2"]) +
+        vs("reviews", "default", "reviews", "reviews", "v2"),
+    }],
+    ["destinations without subsets need no DestinationRule", {
+      "a.yaml": service("reviews", "default") + `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext, namespace: default}
+spec:
+  hosts: [api.example.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews}
+  tls:
+  - match: [{sniHosts: [api.example.com]}]
+    route:
+    - destination: {host: api.example.com}
+`,
+    }],
+    ["an unknown host without a DestinationRule is unknown-destination-host's finding", {
+      "a.yaml": vs("reviews", "default", "reviews", "nowhere", "v1"),
+    }],
+    ["a VirtualService that loses its host to an older one is not used by the sidecars", {
+      "a.yaml": service("reviews", "default") + dr("reviews", "default", "reviews", ["v1"]) +
+        vs("a-first", "default", "reviews", "reviews", "v1").replace("metadata: {name: a-first, namespace: default}", "metadata: {name: a-first, namespace: default, creationTimestamp: '2024-01-01T00:00:00Z'}") +
+        vs("b-second", "default", "reviews", "reviews", "v9").replace("metadata: {name: b-second, namespace: default}", "metadata: {name: b-second, namespace: default, creationTimestamp: '2024-02-01T00:00:00Z'}"),
+    }],
+  ];
+  it.each(valid)("valid: %s", async (_, files) => {
+    expect(await run(files)).toEqual([]);
+  });
+
+  it("a subset the applying DestinationRule does not define (line of `subset`)", async () => {
+    const files = { "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1", "v2"]) + vs("reviews", "default", "reviews", "reviews", "v3") };
+    const found = await run(files);
+    const line = files["a.yaml"].split("\n").findIndex((l) => l.includes("subset: v3")) + 1;
+    expect(found.map((f) => f.at)).toEqual([`${line}:9 undefinedSubset`]);
+    expect(found[0].istioCode).toBe("IST0101");
+    expect(found[0].message).toBe(
+      'Destination subset "v3" of "reviews" does not exist for clients in namespace default: DestinationRule default/reviews, which applies there, defines only v1, v2. Their proxies have no cluster outbound|9080|v3|reviews.default.svc.cluster.local and answer 503 NC',
+    );
+  });
+
+  it("no DestinationRule at all", async () => {
+    const found = await run({ "a.yaml": service("reviews", "default") + vs("reviews", "default", "reviews", "reviews", "v1") });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain("no DestinationRule for the host applies there");
+    expect(found[0].message).toContain("outbound|9080|v1|reviews.default.svc.cluster.local");
+  });
+
+  it("a DestinationRule exported only to its own namespace does not serve clients elsewhere", async () => {
+    const found = await run({
+      "a.yaml": service("reviews", "backend") + dr("reviews", "backend", "reviews", ["v1"], "\n  exportTo: [\".\"]") + service("web", "frontend") +
+        vs("reviews", "frontend", "reviews.backend.svc.cluster.local", "reviews.backend.svc.cluster.local", "v1"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain("clients in namespace frontend");
+    expect(found[0].message).toContain("DestinationRule backend/reviews is exported only to backend, not to frontend");
+    // The backend sidecars use the VirtualService too (it is public) and are fine.
+    expect(found[0].message).toContain(". It exists for clients in namespace backend (DestinationRule backend/reviews)");
+  });
+
+  it("a DestinationRule in the client's namespace takes precedence over the service's", async () => {
+    const found = await run({
+      "a.yaml": service("reviews", "backend", ["v1", "v2"]) + dr("reviews", "backend", "reviews", ["v1", "v2"]) + service("web", "frontend") +
+        dr("reviews", "frontend", "reviews.backend.svc.cluster.local", ["v1"]) +
+        vs("reviews", "frontend", "reviews.backend.svc.cluster.local", "reviews.backend.svc.cluster.local", "v2", '\n  exportTo: ["."]'),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
+    expect(found[0].message).toContain(
+      "DestinationRule frontend/reviews, which applies there, defines only v1 (DestinationRule backend/reviews defines it but is overridden by the client's own DestinationRule frontend/reviews)",
+    );
+  });
+
+  it("a DestinationRule in a third namespace, and a short host naming another namespace's service", async () => {
+    const found = await run({
+      "a.yaml": service("reviews", "default") + service("reviews", "other") + dr("reviews", "other", "reviews", ["v1"]) +
+        dr("x", "third", "reviews.default.svc.cluster.local", ["v1"]) + vs("reviews", "default", "reviews", "reviews", "v1"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain("DestinationRule third/x is in namespace third");
+    expect(found[0].message).toContain('DestinationRule other/reviews says host "reviews", which in namespace other means reviews.other.svc.cluster.local');
+  });
+
+  it("clients in several namespaces break for different reasons; others are fine", async () => {
+    const found = await run({
+      "a.yaml": service("reviews", "backend") + service("a", "ns-a") + service("b", "ns-b") + service("c", "ns-c") +
+        dr("reviews", "ns-a", "reviews.backend.svc.cluster.local", ["v2"]) + dr("reviews", "ns-c", "reviews.backend.svc.cluster.local", ["v1"]) +
+        vs("reviews", "backend", "reviews", "reviews", "v1"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubsetMixed"]);
+    expect(found[0].message).toBe(
+      'Destination subset "v1" of "reviews" does not exist for clients in namespaces backend, ns-b (no DestinationRule for the host applies there) and namespace ns-a (DestinationRule ns-a/reviews applies there and defines only v2). Their proxies have no cluster outbound|9080|v1|reviews.backend.svc.cluster.local and answer 503 NC. It exists for clients in namespace ns-c (DestinationRule ns-c/reviews)',
+    );
+  });
+
+  it("gateway proxies look DestinationRules up from their own namespace", async () => {
+    const found = await run({
+      "a.yaml": service("web", "shop") + dr("web", "shop", "web", ["v1"], '\n  exportTo: ["."]') + `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [shop.example.com]
+` + vs("edge", "shop", "shop.example.com", "web", "v1", "\n  gateways: [public]"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain("clients in namespace istio-system (gateway istio-ingressgateway)");
+    expect(found[0].message).toContain("DestinationRule shop/web is exported only to shop, not to istio-system");
+  });
+
+  it("mirrors, and a suggestion for a typo", async () => {
+    const files = {
+      "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1", "canary"]) + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: canery}
+    mirror: {host: reviews, subset: v7}
+`,
+    };
+    const found = await run(files);
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset", "undefinedSubset"]);
+    expect(found[0].message).toMatch(/^Destination subset "canery".*Did you mean subset "canary"\?$/);
+    expect(found[1].message).toMatch(/^Mirror subset "v7"/);
+    expect(found[1].message).not.toContain("Did you mean");
+  });
+
+  it("a VirtualService without hosts and without Services in the input is judged from its namespace (as istioctl does)", async () => {
+    const found = await run({
+      "a.yaml": dr("reviews", "default", "reviews", ["v1"]) + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bogus, namespace: default}
+spec:
+  http:
+  - route:
+    - destination: {host: reviews, subset: bogus}
+`,
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
+    expect(found[0].message).toContain("outbound|<port>|bogus|reviews.default.svc.cluster.local");
+  });
+
+  it("a VirtualService used by no proxy is judged from its namespace and where workloads without a proxy run", async () => {
+    const found = await run({
+      "a.yaml": `---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+` + service("reviews", "shop") + dr("reviews", "config", "reviews.shop.svc.cluster.local", ["v1"], '\n  exportTo: ["."]') +
+        vs("reviews", "config", "reviews.shop.svc.cluster.local", "reviews.shop.svc.cluster.local", "v1"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain("clients in namespace shop");
+    expect(found[0].message).toContain(". It exists for clients in namespace config (DestinationRule config/reviews)");
+  });
+
+  it("TCP routes", async () => {
+    const found = await run({
+      "a.yaml": service("db", "default", ["v1"], 3306).replace("name: http", "name: tcp") + dr("db", "default", "db", ["v1"]) + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db]
+  tcp:
+  - route:
+    - destination: {host: db, subset: v2}
+`,
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
+    expect(found[0].message).toContain("outbound|3306|v2|db.default.svc.cluster.local");
+  });
+});

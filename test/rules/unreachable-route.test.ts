@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { fixture, lintJson } from "../helpers.js";
+
+/** Messages of `unreachable-route` for some YAML: `line:column severity [code] message`. */
+async function lint(yaml: string): Promise<string[]> {
+  const dir = fixture({ "input.yaml": yaml });
+  const { results, stderr } = await lintJson(["input.yaml"], { cwd: dir });
+  expect(stderr).toBe("");
+  return results
+    .flatMap((result) => result.messages)
+    .filter((message) => message.ruleId === "unreachable-route")
+    .map((message) => `${message.line}:${message.column} ${message.severity === 2 ? "error" : "warning"} ${message.istioCode ?? "-"} ${message.message}`);
+}
+
+const vs = (name: string, body: string, meta = "") => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: shop${meta}}
+spec:
+${body}`;
+
+const service = (name: string, port = 8080) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: shop}
+spec:
+  selector: {app: ${name}}
+  ports: [{name: http, port: ${port}}]
+`;
+
+const gateway = (name: string, hosts = '["shop.example.com"]', port = 80) => `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${port}, name: http, protocol: HTTP}
+    hosts: ${hosts}
+`;
+
+/** An HTTP VirtualService for host `catalog` with the given routes (YAML flow mappings, one per line). */
+const routes = (...list: string[]) => vs("catalog", `  hosts: [catalog]\n  http:\n${list.map((r) => `  - ${r}\n`).join("")}`);
+const to = (subset: string) => `route: [{destination: {host: catalog, subset: ${subset}}}]`;
+
+describe("valid: every route can be reached", () => {
+  it.each([
+    ["a header route before the catch-all", routes(`{match: [{headers: {end-user: {exact: jason}}}], ${to("v2")}}`, `{${to("v3")}}`)],
+    ["a longer prefix before a shorter one", routes(`{match: [{uri: {prefix: /api/v2}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api}}], ${to("v1")}}`)],
+    ["an earlier route with a method is narrower (Istio's analyzer flags this one)", routes(`{match: [{uri: {prefix: /api}, method: {exact: GET}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api/v2}}], ${to("v1")}}`)],
+    ["an earlier header condition the later route lacks", routes(`{match: [{uri: {prefix: /}, headers: {x-beta: {exact: "true"}}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api}}], ${to("v1")}}`)],
+    ["different header values", routes(`{match: [{headers: {x-beta: {exact: "true"}}}], ${to("v2")}}`, `{match: [{headers: {x-beta: {exact: "yes"}}}], ${to("v1")}}`)],
+    ["case-sensitive exact paths differ in case", routes(`{match: [{uri: {exact: /api}}], ${to("v2")}}`, `{match: [{uri: {exact: /API}}], ${to("v1")}}`)],
+    ["a later case-insensitive path is wider than an earlier case-sensitive one", routes(`{match: [{uri: {prefix: /api}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api/v2}, ignoreUriCase: true}], ${to("v1")}}`)],
+    ["a regex the later path does not match", routes(`{match: [{uri: {regex: "/api/v[0-9]+"}}], ${to("v2")}}`, `{match: [{uri: {exact: /api/vx}}], ${to("v1")}}`)],
+    ["a non-trivial regex is not compared with a prefix", routes(`{match: [{uri: {regex: "/api/.*"}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api/v2}}], ${to("v1")}}`)],
+    ["source labels only narrow the earlier route", routes(`{match: [{sourceLabels: {app: web}}], ${to("v2")}}`, `{${to("v1")}}`)],
+    ["withoutHeaders on the earlier route", routes(`{match: [{withoutHeaders: {x-beta: {}}}], ${to("v2")}}`, `{${to("v1")}}`)],
+    ["query parameters narrow the earlier route", routes(`{match: [{queryParams: {debug: {exact: "1"}}}], ${to("v2")}}`, `{match: [{uri: {prefix: /}}], ${to("v1")}}`)],
+    ["a delegating route falls through when the delegate has no match", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`)],
+    ["the same match on different ports", routes(`{match: [{port: 8080, uri: {prefix: /}}], ${to("v2")}}`, `{match: [{port: 9090, uri: {prefix: /}}], ${to("v1")}}`) + service("catalog") .replace("ports: [{name: http, port: 8080}]", "ports: [{name: http, port: 8080}, {name: http-admin, port: 9090}]")],
+  ])("%s", async (_, yaml) => {
+    expect(await lint(yaml)).toEqual([]);
+  });
+
+  it("entries restricted to different gateways do not shadow each other", async () => {
+    const yaml = gateway("a") + gateway("b") + vs("shop", `  hosts: [shop.example.com]\n  gateways: [a, b]\n  http:\n  - {match: [{gateways: [a]}], ${to("v2")}}\n  - {match: [{gateways: [b]}], ${to("v1")}}\n`);
+    expect(await lint(yaml)).toEqual([]);
+  });
+
+  it("a catch-all of one VirtualService does not shadow another's routes on a gateway (istiod moves catch-alls last)", async () => {
+    const yaml =
+      gateway("gw") +
+      vs("one", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - ${to("v1")}\n`, ', creationTimestamp: "2024-01-01T00:00:00Z"') +
+      vs("two", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {exact: /hello}}], ${to("v2")}}\n`, ', creationTimestamp: "2024-02-01T00:00:00Z"');
+    expect(await lint(yaml)).toEqual([]);
+  });
+
+  it("a wildcard host and a specific host make two virtual hosts on a gateway: Envoy picks the most specific one", async () => {
+    const yaml =
+      gateway("gw", '["*.example.com"]') +
+      vs("all", `  hosts: ["*.example.com"]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {prefix: /}}], ${to("v1")}}\n`, ', creationTimestamp: "2024-01-01T00:00:00Z"') +
+      vs("shop", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {prefix: /api}}], ${to("v2")}}\n`, ', creationTimestamp: "2024-02-01T00:00:00Z"');
+    expect(await lint(yaml)).toEqual([]);
+  });
+
+  it("a namespace-private VirtualService overriding a public one is not reported", async () => {
+    const yaml =
+      vs("public", `  hosts: [catalog.shop.svc.cluster.local]\n  http:\n  - ${to("v1")}\n`) +
+      `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: override, namespace: web}
+spec:
+  hosts: [catalog.shop.svc.cluster.local]
+  exportTo: ["."]
+  http:
+  - route: [{destination: {host: catalog.shop.svc.cluster.local, subset: v2}}]
+`;
+    expect(await lint(yaml)).toEqual([]);
+  });
+});
+
+describe("invalid: routes no request reaches", () => {
+  it("a route after a route without match", async () => {
+    const [message, ...rest] = await lint(routes(`{name: default, ${to("v1")}}`, `{name: beta, match: [{headers: {x-beta: {exact: "true"}}}], ${to("v2")}}`));
+    expect(rest).toEqual([]);
+    expect(message).toBe(
+      '9:5 error IST0130 Route 1 ("beta") is never used: Envoy picks the first matching route, and route 0 ("default", line 8) has no match, so it takes every request. Move it above route 0 ("default")',
+    );
+  });
+
+  it("a plain string prefix covers a longer path (`/api` covers `/apiv2`)", async () => {
+    expect(await lint(routes(`{match: [{uri: {prefix: /api}}], ${to("v1")}}`, `{match: [{uri: {prefix: /apiv2}}], ${to("v2")}}`))).toEqual([
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api" go to route 0 (line 8)',
+      '9:14 warning IST0131 Match 0 of route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api" go to route 0 (line 8)',
+    ]);
+  });
+
+  it.each([
+    ["an exact path under a prefix", `{match: [{uri: {prefix: /api}}], ${to("v1")}}`, `{match: [{uri: {exact: /api/orders}}], ${to("v2")}}`],
+    ["a header condition that narrows an earlier match", `{match: [{uri: {prefix: /api}}], ${to("v1")}}`, `{match: [{uri: {prefix: /api/v2}, headers: {x-beta: {exact: "true"}}}], ${to("v2")}}`],
+    ["a method condition that narrows an earlier match", `{match: [{headers: {x-beta: {}}}], ${to("v1")}}`, `{match: [{method: {exact: POST}, headers: {x-beta: {prefix: "t"}}}], ${to("v2")}}`],
+    ["a regex `.*` catch-all", `{match: [{uri: {regex: ".*"}}], ${to("v1")}}`, `{match: [{uri: {exact: /x}}], ${to("v2")}}`],
+    ["`prefix: /` catch-all", `{match: [{uri: {prefix: /}}], ${to("v1")}}`, `{match: [{uri: {exact: /x}, queryParams: {a: {exact: b}}}], ${to("v2")}}`],
+    ["an earlier case-insensitive match", `{match: [{uri: {exact: /API}, ignoreUriCase: true}], ${to("v1")}}`, `{match: [{uri: {exact: /api}}], ${to("v2")}}`],
+    ["a regex that matches the later exact path", `{match: [{uri: {regex: "/api/v[0-9]+"}}], ${to("v1")}}`, `{match: [{uri: {exact: /api/v2}}], ${to("v2")}}`],
+  ])("%s", async (_, first, second) => {
+    const messages = await lint(routes(first, second));
+    expect(messages[0]).toMatch(/^9:5 error IST0130 Route 1 is never used/);
+  });
+
+  it("a route with several matches is unreachable only when each is covered", async () => {
+    const messages = await lint(
+      routes(`{match: [{uri: {prefix: /a}}], ${to("v1")}}`, `{match: [{uri: {prefix: /b}}], ${to("v1")}}`, `{match: [{uri: {prefix: /a/1}}, {uri: {prefix: /b/1}}], ${to("v2")}}`, `{match: [{uri: {prefix: /a/2}}, {uri: {prefix: /c}}], ${to("v2")}}`),
+    );
+    expect(messages.map((m) => m.split(" is never used")[0])).toEqual([
+      "10:5 error IST0130 Route 2",
+      "10:14 warning IST0131 Match 0 of route 2",
+      "10:37 warning IST0131 Match 1 of route 2",
+      "11:14 warning IST0131 Match 0 of route 3",
+    ]);
+  });
+
+  it("TCP and TLS routes: a wildcard SNI covers a later host", async () => {
+    const yaml = vs("tls", `  hosts: ["*.example.com"]\n  tls:\n  - {match: [{sniHosts: ["*.example.com"]}], route: [{destination: {host: a.example.com}}]}\n  - {match: [{sniHosts: [api.example.com], port: 443}], route: [{destination: {host: b.example.com}}]}\n`);
+    expect((await lint(yaml)).map((m) => m.split(":")[0] + " " + m.split(" ").slice(1, 3).join(" "))).toEqual(["9 error IST0130", "9 warning IST0131"]);
+  });
+
+  it("a match port no listener for the host has", async () => {
+    expect(await lint(service("catalog") + routes(`{match: [{port: 9090}], ${to("v2")}}`, `{${to("v1")}}`))).toEqual([
+      "15:15 error - Match 0 of route 0 applies to port 9090 only, but no listener for catalog has that port (ports 8080): Envoy never uses it",
+    ]);
+  });
+
+  it("match gateways the VirtualService is not bound to", async () => {
+    const yaml = gateway("gw") + vs("shop", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{gateways: [mesh]}], ${to("v2")}}\n  - {match: [{gateways: [gw, other]}], ${to("v1")}}\n`);
+    expect(await lint(yaml)).toEqual([
+      "18:15 error - Match 0 of route 0 applies on mesh only, and this VirtualService is not bound to it (it is bound to shop/gw): no proxy gets it",
+      "19:30 warning - This VirtualService is not bound to gateway other (it is bound to shop/gw): this entry never applies there",
+    ]);
+  });
+
+  it("routes shadowed across VirtualServices merged on a gateway host", async () => {
+    const yaml =
+      gateway("gw") +
+      vs("one", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {prefix: /api}}], ${to("v1")}}\n`, ', creationTimestamp: "2024-01-01T00:00:00Z"') +
+      vs("two", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v2")}}\n  - {match: [{uri: {prefix: /web}}], ${to("v2")}}\n`, ', creationTimestamp: "2024-02-01T00:00:00Z"');
+    expect(await lint(yaml)).toEqual([
+      '27:5 error - Route 0 is never used for host shop.example.com on gateway shop/gw: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: requests matching uri prefix "/api" go to route 0 (line 18) of VirtualService shop/one',
+    ]);
+  });
+
+  it("two catch-alls for one gateway host: the second one is never used", async () => {
+    const yaml =
+      gateway("gw", '["*"]') +
+      vs("one", `  hosts: ["*"]\n  gateways: [gw]\n  http:\n  - ${to("v1")}\n`, ', creationTimestamp: "2024-01-01T00:00:00Z"') +
+      vs("two", `  hosts: ["*"]\n  gateways: [gw]\n  http:\n  - ${to("v2")}\n`, ', creationTimestamp: "2024-02-01T00:00:00Z"');
+    const messages = await lint(yaml);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^27:5 error - Route 0 is never used for host \* on gateway shop\/gw: .*: route 0 \(line 18\) of VirtualService shop\/one has no match, so it takes every request$/);
+  });
+
+  it("a VirtualService sidecars drop because another one for the same host comes first", async () => {
+    const yaml =
+      vs("catalog-a", `  hosts: [catalog]\n  http:\n  - ${to("v1")}\n`, ', creationTimestamp: "2024-01-01T00:00:00Z"') +
+      vs("catalog-b", `  hosts: [catalog]\n  http:\n  - ${to("v2")}\n`, ', creationTimestamp: "2024-02-01T00:00:00Z"');
+    expect(await lint(yaml)).toEqual([
+      "14:11 warning - Sidecars never use this VirtualService for host catalog.shop.svc.cluster.local: they do not merge VirtualServices for one host, and VirtualService shop/catalog-a (line 6) comes first, so its routes are the only ones for catalog.shop.svc.cluster.local. Move these routes into shop/catalog-a",
+    ]);
+  });
+});
