@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Ajv } from "ajv";
-import { load } from "js-yaml";
+import { load } from "../load/js-yaml.js";
 import type { Severity } from "../rules/types.js";
 import type { InstallProfile } from "../model/mesh.js";
 

@@ -81,25 +81,34 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   lap("graph");
 
   // rules
+  const locator = new Locator();
+  const position = (resource: Resource, path: readonly (string | number)[]) => {
+    const source = resource.source;
+    if (!source) return undefined;
+    return locator.locate(source.file, source.document.index, documentPath(resource, path), source.document.span).span.start;
+  };
   const reports: { rule: Rule; report: Report; severity: 1 | 2 }[] = [];
   for (const rule of rules) {
     const configured = severityOf(rule, options.ruleSeverities);
     if (configured === "off") continue;
+    const started = performance.now();
     rule.check({
       model,
       graph,
       schemaProblems,
+      position,
       report(report) {
         if (report.resource.origin !== "lint") return;
         const severity: 1 | 2 = configured === "warn" ? 1 : (report.severity ?? 2);
         reports.push({ rule, report, severity });
       },
     });
+    timings[`rule:${rule.meta.id}`] = performance.now() - started;
   }
   lap("rules");
 
   // messages per file, with exact positions
-  const results = toResults(lintFiles, reports, model, crdProblems);
+  const results = toResults(lintFiles, reports, model, crdProblems, locator);
   lap("report");
 
   const descriptors: RuleDescriptor[] = rules.map((rule) => ({
@@ -141,8 +150,8 @@ function toResults(
   reports: { rule: Rule; report: Report; severity: 1 | 2 }[],
   model: MeshModel,
   crdProblems: Map<Resource, string[]>,
+  locator: Locator,
 ): LintResult[] {
-  const locator = new Locator();
   const byFile = new Map<SourceFile, LintMessage[]>();
   for (const file of lintFiles) {
     byFile.set(

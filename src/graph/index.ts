@@ -41,6 +41,8 @@ export class MeshGraph {
   private readonly scopes = new Map<string, OutboundScope>();
   private readonly gatewayProxies = new Map<string, GatewayProxy>();
   private proxyList?: Proxy[];
+  /** Services with a selector, by namespace (for `servicesOf`). */
+  private selectingServices?: Map<string, MeshService[]>;
 
   constructor(readonly model: MeshModel) {
     this.mesh = model.mesh;
@@ -141,10 +143,16 @@ export class MeshGraph {
 
   /** Services (in any namespace) whose selector picks a workload. */
   servicesOf(workload: Workload): MeshService[] {
-    return this.services.services.filter(
-      (service) =>
-        service.namespace === workload.namespace && service.selector !== undefined && selects(service.selector, workload.labels),
-    );
+    if (!this.selectingServices) {
+      this.selectingServices = new Map();
+      for (const service of this.services.services) {
+        if (!service.selector) continue;
+        const list = this.selectingServices.get(service.namespace);
+        if (list) list.push(service);
+        else this.selectingServices.set(service.namespace, [service]);
+      }
+    }
+    return (this.selectingServices.get(workload.namespace) ?? []).filter((service) => selects(service.selector, workload.labels));
   }
 }
 

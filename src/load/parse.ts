@@ -1,4 +1,4 @@
-import { loadAll, YAMLException } from "js-yaml";
+import { loadAll, YAMLException } from "./js-yaml.js";
 import type { Document } from "yaml";
 import { yamlModule } from "./lazy.js";
 import type { LoadProblem, SkippedDocument, SourceDocument, SourceFile, SourceRole, Span } from "./types.js";

@@ -1,4 +1,4 @@
-import { load } from "js-yaml";
+import { load } from "../load/js-yaml.js";
 import { asRecord, asString } from "./resource.js";
 
 /** Which Istio installation mesh-lint assumes when the input holds none. */

@@ -45,6 +45,11 @@ export interface Report {
 
 export interface RuleContext extends RuleInputs {
   report(report: Report): void;
+  /**
+   * The line and column of a node of a resource, for messages that point at another place ("route 0,
+   * line 12, shadows it"). Undefined for resources mesh-lint assumed. Rules never parse YAML themselves.
+   */
+  position(resource: Resource, path: NodePath): { line: number; column: number } | undefined;
 }
 
 export interface Rule {

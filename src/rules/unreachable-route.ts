@@ -1,9 +1,9 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
 import type { OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
-import { Positions } from "../graph/render/provenance.js";
 import { sidecarFor } from "../graph/sidecars.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
+import { basename } from "node:path";
 import type { NodePath } from "../load/types.js";
 import type { Resource } from "../model/index.js";
 import { asArray, asRecord } from "../model/resource.js";
@@ -56,7 +56,6 @@ export const unreachableRoute: Rule = {
 /** Per-run helpers: positions of earlier routes for the messages, and de-duplication of reports. */
 class State {
   readonly graph: MeshGraph;
-  private positions?: Positions;
   private readonly reported = new Set<string>();
   /** Routes (`resource key|path`) already reported as unreachable inside their own VirtualService. */
   readonly unreachable = new Set<string>();
@@ -74,10 +73,9 @@ class State {
 
   /** `line N` of a node, or `file:N` when it is written in another file than `from`. */
   where(resource: Resource, path: NodePath, from: Resource): string {
-    this.positions ??= new Positions();
-    const position = this.positions.at(resource, path);
-    if (!position.file) return "assumed";
-    if (resource.source?.file !== from.source?.file) return `${position.file}:${position.line}`;
+    const position = this.context.position(resource, path.length > 0 ? path : ["metadata", "name"]);
+    if (!position || !resource.source) return "assumed";
+    if (resource.source.file !== from.source?.file) return `${basename(resource.source.file.path)}:${position.line}`;
     return `line ${position.line}`;
   }
 }
