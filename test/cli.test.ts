@@ -191,6 +191,13 @@ describe("CLI: configuration", () => {
     expect(run.code).toBe(0);
     expect(run.results[0].messages[0].severity).toBe(1);
   });
+  it("an empty or comment-only .mesh-lint.yaml is a configuration with no settings", async () => {
+    for (const text of ["", "# nothing yet\n"]) {
+      const dir = fixture({ ".mesh-lint.yaml": text, "bad.yaml": badDr });
+      const run = await lintJson(["bad.yaml"], { cwd: dir });
+      expect(run.code, run.stderr).toBe(1);
+    }
+  });
   it("a rule turned off reports nothing", async () => {
     const dir = fixture({ "bad.yaml": badDr });
     const run = await lintJson(["--rule", "schema:off", "bad.yaml"], { cwd: dir });

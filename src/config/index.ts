@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Ajv } from "ajv";
-import { load } from "../load/js-yaml.js";
+import { load, loadAll } from "../load/js-yaml.js";
 import type { Severity } from "../rules/types.js";
 import type { InstallProfile } from "../model/mesh.js";
 
@@ -81,7 +81,7 @@ export function readConfig(path: string): LoadedConfig {
   }
   let value: unknown;
   try {
-    value = load(text);
+    value = loadAll(text)[0];
   } catch (error) {
     throw new ConfigError(`the configuration file ${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }

@@ -275,6 +275,29 @@ export class OutboundScope {
     if (cached) return cached;
     const virtualHosts: VirtualHost[] = [];
     const seenDomains = new Set<string>();
+    // VirtualService hosts outside the registry (e.g. `example.com` without a ServiceEntry) get their
+    // own virtual hosts on the ports of the VirtualService's registry services, or on port 80 when it
+    // has none (istiod's rule), ahead of the services' virtual hosts.
+    for (const vs of this.virtualServices()) {
+      const outside = vs.hosts.filter(({ host }) => this.graph.services.matching(host, this.namespace).length === 0);
+      if (outside.length === 0) continue;
+      const httpPorts = new Set(
+        vs.hosts.flatMap(({ host }) =>
+          this.graph.services
+            .matching(host, this.namespace)
+            .flatMap((service) => service.ports.filter((p) => p.kind === "http" || p.kind === "auto").map((p) => p.port)),
+        ),
+      );
+      if (!(httpPorts.has(port) || (httpPorts.size === 0 && port === 80))) continue;
+      const routes = this.httpRoutes(vs, port, ["mesh"]);
+      if (routes.length === 0) continue;
+      for (const { host } of outside) {
+        const domains = [host, `${host}:${port}`].filter((domain) => !seenDomains.has(domain));
+        if (domains.length === 0) continue;
+        for (const domain of domains) seenDomains.add(domain);
+        virtualHosts.push({ name: `${host}:${port}`, domains, routes, virtualServices: [vs] });
+      }
+    }
     for (const service of this.visibleServices()) {
       const servicePort = service.ports.find((p) => p.port === port);
       if (!servicePort || (servicePort.kind !== "http" && servicePort.kind !== "auto")) continue;
@@ -283,12 +306,15 @@ export class OutboundScope {
       const domains = serviceDomains(service, port, this.namespace).filter((domain) => !seenDomains.has(domain));
       if (domains.length === 0) continue;
       for (const domain of domains) seenDomains.add(domain);
+      // A VirtualService with no route for this port (every match names another port) leaves the
+      // service its default route, as istiod builds no virtual host from it.
+      const routes = vs ? this.httpRoutes(vs, port, ["mesh"]) : [];
       virtualHosts.push({
         name: `${service.hostname}:${port}`,
         domains,
-        routes: vs ? this.httpRoutes(vs, port, ["mesh"]) : [defaultRoute(this, service, port)],
+        routes: routes.length > 0 ? routes : [defaultRoute(this, service, port)],
         service,
-        virtualServices: vs ? [vs] : [],
+        virtualServices: vs && routes.length > 0 ? [vs] : [],
       });
     }
     const config = { name: String(port), virtualHosts };

@@ -1,4 +1,4 @@
-import { load } from "../load/js-yaml.js";
+import { load, loadAll } from "../load/js-yaml.js";
 import { asRecord, asString } from "./resource.js";
 
 /** Which Istio installation mesh-lint assumes when the input holds none. */
@@ -50,7 +50,7 @@ export const DEFAULT_MESH: MeshSettings = {
 export function parseMeshConfig(text: string, base: MeshSettings = DEFAULT_MESH, source?: string): MeshSettings {
   let value: unknown;
   try {
-    value = load(text);
+    value = loadAll(text)[0];
   } catch (error) {
     throw new Error(`the mesh config is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }

@@ -395,3 +395,21 @@ describe("sidecar injection", () => {
     expect(g.workloads.find((w) => w.name === "a-v1")!.sidecar.injected).toBe(injected);
   });
 });
+
+describe("sidecar virtual hosts istiod builds from VirtualServices", () => {
+  it("a VirtualService host outside the registry gets a virtual host on port 80 when its VirtualService has no registry service", () => {
+    const g = graphOf(vs("ext", "default", "  hosts: [api.example.com]\n  http:\n  - route:\n    - destination: {host: api.example.com}\n"));
+    const vh = g.outboundScope("default").routeConfig(80).virtualHosts.find((v) => v.name === "api.example.com:80");
+    expect(vh?.domains).toEqual(["api.example.com", "api.example.com:80"]);
+    expect(g.outboundScope("default").routeConfig(8080).virtualHosts.find((v) => v.name.startsWith("api.example.com"))).toBeUndefined();
+  });
+  it("... and on the ports of the registry services it also names", () => {
+    const g = graphOf(service("reviews", "default") + vs("r", "default", "  hosts: [reviews, reviews.example.com]\n  http:\n  - route:\n    - destination: {host: reviews}\n"));
+    const names = g.outboundScope("default").routeConfig(9080).virtualHosts.map((v) => v.name);
+    expect(names).toEqual(expect.arrayContaining(["reviews.example.com:9080", "reviews.default.svc.cluster.local:9080"]));
+  });
+  it("a VirtualService whose every route matches another port leaves the service its default route", () => {
+    const g = graphOf(service("reviews", "default") + vs("r", "default", "  hosts: [reviews]\n  http:\n  - match:\n    - port: 8000\n    route:\n    - destination: {host: reviews}\n"));
+    expect(routesOf(g, "default", FQDN("reviews", "default"), 9080)).toEqual(['{"uri":{"prefix":"/"}} -> outbound|9080||reviews.default.svc.cluster.local@100']);
+  });
+});
