@@ -3,20 +3,11 @@ import { buildPicture } from "../src/graph/render/picture.js";
 import { toMermaid, mermaidText } from "../src/graph/render/mermaid.js";
 import { toDot } from "../src/graph/render/dot.js";
 import { Positions } from "../src/graph/render/provenance.js";
+import { subsetRule } from "./fixtures/manifests.js";
 import { graphOf, service } from "./graph/helpers.js";
 import { fixture, runCli } from "./helpers.js";
 
-const MESH = `${service("productpage", "default", 9080, ["v1"])}${service("reviews", "default", 9080, ["v1", "v2"])}---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
-  - {name: v4, labels: {version: v4}}
----
+const MESH = `${service("productpage", "default", 9080, ["v1"])}${service("reviews", "default", 9080, ["v1", "v2"])}${subsetRule("reviews", "default", ["v1", "v2", "v4"])}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: default}

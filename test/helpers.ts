@@ -1,6 +1,9 @@
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { Ajv } from "ajv";
+import ajvFormats from "ajv-formats";
 import { afterAll } from "vitest";
 import { main, type CliIo } from "../src/cli/main.js";
 
@@ -57,6 +60,7 @@ export async function lintJson(args: string[], options: { cwd: string; stdin?: s
       endLine?: number;
       endColumn?: number;
       fatal?: boolean;
+      messageId?: string;
       istioCode?: string;
       resource?: { kind: string; namespace?: string; name: string };
     }[];
@@ -65,4 +69,36 @@ export async function lintJson(args: string[], options: { cwd: string; stdin?: s
   }[] = [];
   if (run.stdout.trim()) results = JSON.parse(run.stdout);
   return { ...run, results };
+}
+
+/** The `--format json` messages of one rule over some files (a string is one `input.yaml`); `args` default to the files. */
+export async function lintRule(rule: string, files: string | Record<string, string>, args?: string[]) {
+  const inputs = typeof files === "string" ? { "input.yaml": files } : files;
+  const dir = fixture(inputs);
+  const run = await lintJson(args ?? Object.keys(inputs), { cwd: dir });
+  return { ...run, messages: run.results.flatMap((result) => result.messages).filter((message) => message.ruleId === rule) };
+}
+
+/** Line (1-based) of the first occurrence of `needle` at or after character `from` of the text. */
+export function lineOf(text: string, needle: string, from = 0): number {
+  const index = text.indexOf(needle, from);
+  if (index === -1) throw new Error(`${needle} not found`);
+  return text.slice(0, index).split("\n").length;
+}
+
+/** The SARIF 2.1.0 schema as shipped by @microsoft/jest-sarif (draft-04, loaded into Ajv's draft-07 validator). */
+export function sarifValidator() {
+  const require = createRequire(import.meta.url);
+  const packageDir = dirname(require.resolve("@microsoft/jest-sarif/package.json"));
+  const schema = JSON.parse(readFileSync(join(packageDir, "lib", "schemas", "sarif-2.1.0-rtm.5.json"), "utf8"));
+  // draft-04 names the schema with `id`; nothing else in this schema differs from draft-07.
+  // One of its patterns is not valid with the `u` flag, hence unicodeRegExp: false.
+  delete schema.$schema;
+  schema.$id = schema.id;
+  delete schema.id;
+  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+  // ajv-formats is CommonJS: under NodeNext its default import is the module object.
+  const addFormats = ((ajvFormats as { default?: unknown }).default ?? ajvFormats) as unknown as (a: Ajv) => Ajv;
+  addFormats(ajv);
+  return ajv.compile(schema);
 }

@@ -1,9 +1,5 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { Ajv } from "ajv";
-import ajvFormats from "ajv-formats";
 import type { Log } from "sarif";
 import { describe, expect, it } from "vitest";
 import {
@@ -18,6 +14,7 @@ import {
   type LintMessage,
   type LintResult,
 } from "../src/report/index.js";
+import { sarifValidator } from "./helpers.js";
 
 const cwd = path.resolve("/work/project");
 const at = (...segments: string[]) => path.join(cwd, ...segments);
@@ -230,23 +227,6 @@ describe("json", () => {
     expect(format("json", [])).toBe("[]");
   });
 });
-
-/** The SARIF 2.1.0 schema as shipped by @microsoft/jest-sarif (draft-04, loaded into Ajv's draft-07 validator). */
-function sarifValidator() {
-  const require = createRequire(import.meta.url);
-  const packageDir = path.dirname(require.resolve("@microsoft/jest-sarif/package.json"));
-  const schema = JSON.parse(readFileSync(path.join(packageDir, "lib", "schemas", "sarif-2.1.0-rtm.5.json"), "utf8"));
-  // draft-04 names the schema with `id`; nothing else in this schema differs from draft-07.
-  // One of its patterns is not valid with the `u` flag, hence unicodeRegExp: false.
-  delete schema.$schema;
-  schema.$id = schema.id;
-  delete schema.id;
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  // ajv-formats is CommonJS: under NodeNext its default import is the module object.
-  const addFormats = ((ajvFormats as { default?: unknown }).default ?? ajvFormats) as unknown as (a: Ajv) => Ajv;
-  addFormats(ajv);
-  return ajv.compile(schema);
-}
 
 describe("sarif", () => {
   const log = JSON.parse(format("sarif")) as Log;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { matchVirtualHost, routeMatches, traceRequest, TraceError, type TraceResult } from "../src/graph/trace.js";
 import type { VirtualHost } from "../src/graph/envoy.js";
 import type { Workload } from "../src/graph/types.js";
+import { ingressGateway, sleepClient, subsetRule } from "./fixtures/manifests.js";
 import { graphOf, service } from "./graph/helpers.js";
 import { fixture, runCli } from "./helpers.js";
 
@@ -10,27 +11,9 @@ const BOOKINFO = [
   service("productpage", "default", 9080, ["v1"]),
   service("reviews", "default", 9080, ["v1", "v2", "v3"]),
   service("ratings", "default", 9080, ["v1"]),
+  sleepClient(),
+  subsetRule("reviews", "default", ["v1", "v2", "v3", "v4"]),
   `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: sleep, namespace: default}
-spec:
-  selector: {matchLabels: {app: sleep}}
-  template:
-    metadata: {labels: {app: sleep}}
-    spec: {containers: [{name: sleep, image: curl}]}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
-  - {name: v3, labels: {version: v3}}
-  - {name: v4, labels: {version: v4}}
----
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: default}
@@ -73,16 +56,9 @@ spec:
   http:
   - match: [{uri: {prefix: /ratings}}]
     route: [{destination: {host: ratings}}]
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: bookinfo-gateway, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
+`,
+  ingressGateway("bookinfo-gateway", "default", '["*"]'),
+  `---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: bookinfo, namespace: default}
@@ -111,16 +87,7 @@ spec:
 `;
 
 /** Istio's "egress gateway for HTTP traffic": sidecar → egress gateway → edition.cnn.com. */
-const EGRESS = `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: sleep, namespace: default}
-spec:
-  selector: {matchLabels: {app: sleep}}
-  template:
-    metadata: {labels: {app: sleep}}
-    spec: {containers: [{name: sleep, image: curl}]}
----
+const EGRESS = `${sleepClient()}---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: cnn, namespace: default}

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -46,11 +47,12 @@ function options(cwd: string, patterns: string[], threshold: number): LintOption
 describe("schema worker: same results as inline validation", () => {
   const dir = meshFixture();
 
-  it("the worker loads and validates its share (forced by the threshold)", async () => {
+  it("the worker and this thread validate every file between them (forced by the threshold)", async () => {
     const loaded = await loadInput({ ...options(dir, ["mesh"], 0), debug: () => {} });
-    expect(loaded.prevalidated.size).toBeGreaterThan(0);
+    const documents = loaded.lintFiles.reduce((sum, file) => sum + file.documents.length, 0);
+    expect((await loaded.prevalidated()).size).toBe(documents);
     const inline = await loadInput({ ...options(dir, ["mesh"], Infinity), debug: () => {} });
-    expect(inline.prevalidated.size).toBe(0);
+    expect((await inline.prevalidated()).size).toBe(0);
     expect(loaded.lintFiles).toEqual(inline.lintFiles);
   });
 
@@ -113,15 +115,35 @@ describe("schema worker: same results as inline validation", () => {
       "nonsense.mjs": 'import { parentPort } from "node:worker_threads";\nparentPort.postMessage({ files: [null, 42] });\n',
       "partial.mjs":
         'import { parentPort, workerData } from "node:worker_threads";\nparentPort.postMessage({ files: workerData.paths.map(() => null) });\n',
+      // Claims every file, then dies: nothing is left for the main thread to claim.
+      "claims.mjs":
+        'import { workerData } from "node:worker_threads";\nimport { writeFileSync } from "node:fs";\n' +
+        "Atomics.store(new Int32Array(workerData.claims), 0, workerData.paths.length);\n" +
+        'writeFileSync(new URL("./claims.mjs.claimed", import.meta.url), "");\nprocess.exit(3);\n',
+      // Claims every file and reports bad document counts: the main thread trusts none of it.
+      "miscounts.mjs":
+        'import { parentPort, workerData } from "node:worker_threads";\nimport { writeFileSync } from "node:fs";\n' +
+        "Atomics.store(new Int32Array(workerData.claims), 0, workerData.paths.length);\n" +
+        'writeFileSync(new URL("./miscounts.mjs.claimed", import.meta.url), "");\n' +
+        "parentPort.postMessage({ validated: workerData.paths.map((_, i) => i), counts: workerData.paths.map(() => 99), problems: {} });\n",
     });
+    /** Until the script has claimed every file (so that the main thread finds none left). */
+    const claimed = async (name: string) => {
+      const marker = join(scripts, `${name}.claimed`);
+      for (let i = 0; i < 600 && !existsSync(marker); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      rmSync(marker, { force: true });
+    };
     const inline = await loadInput({ ...options(dir, ["mesh"], Infinity), debug: () => {} });
     const documents = inline.lintFiles.reduce((sum, file) => sum + file.documents.length, 0);
     const inlineLint = await lint(options(dir, ["mesh"], Infinity));
-    for (const name of ["throws.mjs", "exits.mjs", "nonsense.mjs", "partial.mjs"]) {
+    for (const name of ["throws.mjs", "exits.mjs", "nonsense.mjs", "partial.mjs", "claims.mjs", "miscounts.mjs"]) {
       const script = pathToFileURL(join(scripts, name));
       const loaded = await loadInput({ ...options(dir, ["mesh"], 0), debug: () => {}, workerScript: script });
-      // The main thread validated its own share while waiting; the worker's share is left to the schema stage.
-      expect(loaded.prevalidated.size, name).toBeLessThan(documents);
+      if (name === "claims.mjs" || name === "miscounts.mjs") await claimed(name);
+      // What the worker claimed and did not validate is left to the schema stage (validated inline there).
+      const prevalidated = (await loaded.prevalidated()).size;
+      expect(prevalidated, name).toBeLessThanOrEqual(documents);
+      if (name === "claims.mjs" || name === "miscounts.mjs") expect(prevalidated, name).toBe(0);
       expect(loaded.lintFiles, name).toEqual(inline.lintFiles);
       // lint() hands its options to the load stage as they are, the worker's script included.
       const linted = await lint({ ...options(dir, ["mesh"], 0), workerScript: script } as LintOptions);

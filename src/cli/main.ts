@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
 import { lint } from "../engine/lint.js";
+import { progressWanted, ProgressLine } from "./progress.js";
 import { DEFAULT_MESH, parseMeshConfig, type MeshSettings } from "../model/mesh.js";
 import { formatterNames, getFormatter } from "../report/index.js";
 import { rules } from "../rules/index.js";
@@ -84,6 +85,10 @@ export interface CliIo {
   cwd: string;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** Whether stderr is a terminal (the progress line is drawn only there); absent: it is not. */
+  stderrIsTTY?: boolean;
+  /** The terminal's width, for the progress line. */
+  columns?: () => number | undefined;
 }
 
 async function readStdin(): Promise<string> {
@@ -99,6 +104,8 @@ const defaultIo = (): CliIo => ({
   cwd: process.cwd(),
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  columns: () => process.stderr.columns,
 });
 
 /** Runs the CLI; resolves to the exit code. */
@@ -213,6 +220,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const debug = values.debug ? (message: string) => io.stderr(`mesh-lint:debug ${message}\n`) : undefined;
   if (debug && loaded.path) debug(`configuration: ${loaded.path}`);
 
+  const progress = progressWanted({ stderrIsTTY: io.stderrIsTTY, env: io.env, debug: Boolean(debug) })
+    ? new ProgressLine(io.stderr, { columns: io.columns })
+    : undefined;
   const output = await lint({
     cwd: io.cwd,
     patterns,
@@ -227,7 +237,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     ruleSeverities: severities,
     crdFiles: [...(values.crd ?? []), ...(loaded.config.crds ?? []).map(relativeToConfig)],
     debug,
-  });
+    ...(progress ? { onProgress: (event) => progress.update(event) } : {}),
+  }).finally(() => progress?.clear());
   for (const warning of output.warnings) io.stderr(`mesh-lint: warning: ${warning}\n`);
   if (output.unmatched.length > 0) {
     io.stderr(

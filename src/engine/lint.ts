@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from "node:path";
 import { Locator } from "../load/locate.js";
 import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
@@ -9,8 +10,11 @@ import { rules as allRules } from "../rules/index.js";
 import { formatMessage, type Report, type Rule, type Severity } from "../rules/types.js";
 import type { LintMessage, LintResult, RuleDescriptor } from "../report/types.js";
 import { buildResult } from "../report/summarize.js";
+import { splitByHelmSource } from "../load/helm-source.js";
 import { Suppressions, suppressedByAnnotation } from "./suppress.js";
-import { loadInput } from "./load-stage.js";
+import { loadInput, type LintProgress } from "./load-stage.js";
+
+export type { LintProgress } from "./load-stage.js";
 
 export interface LintOptions {
   cwd: string;
@@ -30,11 +34,13 @@ export interface LintOptions {
   debug?: (message: string) => void;
   rules?: readonly Rule[];
   /**
-   * Lint files from which on one worker thread loads and validates a share of them (default: the
-   * `MESH_LINT_WORKER_THRESHOLD` environment variable, else 64 when a core is idle; `0` always,
+   * Lint files from which on one worker thread validates them beside model, graph and rules (default:
+   * the `MESH_LINT_WORKER_THRESHOLD` environment variable, else 64 when a core is idle; `0` always,
    * `Infinity` never). Results are the same either way.
    */
   workerThreshold?: number;
+  /** Told as the run moves on: files loaded, then each stage (the CLI draws its progress line from it). */
+  onProgress?: (event: LintProgress) => void;
 }
 
 export interface LintOutput {
@@ -52,14 +58,21 @@ function severityOf(rule: Rule, configured: Record<string, Severity>): Severity 
   return configured[rule.meta.id] ?? rule.meta.severity;
 }
 
-/** Runs the whole pipeline: load → model → schema → graph → rules → messages per file. */
+/**
+ * Runs the whole pipeline: load → model → graph → rules → schema → messages per file. The schema
+ * stage comes last so that on big runs the worker validating the files (see `load-stage.ts`) runs
+ * beside model, graph and rules; rules that read `schemaProblems` (the `schema` rule) run after it,
+ * and every rule's messages keep the rules' order.
+ */
 export async function lint(options: LintOptions): Promise<LintOutput> {
   const timings: Record<string, number> = {};
   let mark = performance.now();
+  const stages: Record<string, LintProgress["stage"]> = { load: "model", model: "graph", graph: "rules", rules: "schema", schema: "report" };
   const lap = (stage: string) => {
     const now = performance.now();
     timings[stage] = (timings[stage] ?? 0) + (now - mark);
     mark = now;
+    if (stages[stage]) options.onProgress?.({ stage: stages[stage] });
   };
   const debug = options.debug ?? (() => {});
   const rules = options.rules ?? allRules;
@@ -72,10 +85,6 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   const model = buildModel([...lintFiles, ...contextFiles], { defaultNamespace: options.namespace, mesh: options.mesh });
   lap("model");
 
-  // schema
-  const { schemaProblems, crdProblems } = schemaStage(model, crdFiles, prevalidated);
-  lap("schema");
-
   // graph
   const graph = buildGraph(model);
   lap("graph");
@@ -87,28 +96,55 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
     if (!source) return undefined;
     return locator.locate(source.file, source.document.index, documentPath(resource, path), source.document.span).span.start;
   };
-  const reports: { rule: Rule; report: Report; severity: 1 | 2 }[] = [];
+  // Each rule's reports, in the rules' order; a rule that reads `schemaProblems` before the schema
+  // stage is done is set aside (its reports dropped) and run again after it.
+  const reportsByRule = new Map<Rule, { rule: Rule; report: Report; severity: 1 | 2 }[]>();
+  let schemaProblems: Map<Resource, SchemaProblem[]> | undefined;
+  const notYet = new Error("schema problems are not known yet");
+  const runRule = (rule: Rule, configured: Severity): boolean => {
+    const reports: { rule: Rule; report: Report; severity: 1 | 2 }[] = [];
+    const started = performance.now();
+    try {
+      rule.check({
+        model,
+        graph,
+        get schemaProblems() {
+          if (!schemaProblems) throw notYet;
+          return schemaProblems;
+        },
+        position,
+        report(report) {
+          if (report.resource.origin !== "lint") return;
+          const severity: 1 | 2 = configured === "warn" ? 1 : (report.severity ?? 2);
+          reports.push({ rule, report, severity });
+        },
+      });
+    } catch (error) {
+      if (error !== notYet) throw error;
+      return false;
+    }
+    timings[`rule:${rule.meta.id}`] = performance.now() - started;
+    reportsByRule.set(rule, reports);
+    return true;
+  };
+  const deferred: Rule[] = [];
   for (const rule of rules) {
     const configured = severityOf(rule, options.ruleSeverities);
     if (configured === "off") continue;
-    const started = performance.now();
-    rule.check({
-      model,
-      graph,
-      schemaProblems,
-      position,
-      report(report) {
-        if (report.resource.origin !== "lint") return;
-        const severity: 1 | 2 = configured === "warn" ? 1 : (report.severity ?? 2);
-        reports.push({ rule, report, severity });
-      },
-    });
-    timings[`rule:${rule.meta.id}`] = performance.now() - started;
+    if (!runRule(rule, configured)) deferred.push(rule);
   }
   lap("rules");
 
+  // schema (the worker's problems joined), then the rules that needed them
+  const schema = schemaStage(model, crdFiles, await prevalidated());
+  schemaProblems = schema.schemaProblems;
+  const crdProblems = schema.crdProblems;
+  for (const rule of deferred) runRule(rule, severityOf(rule, options.ruleSeverities));
+  const reports = rules.flatMap((rule) => reportsByRule.get(rule) ?? []);
+  lap("schema");
+
   // messages per file, with exact positions
-  const results = toResults(lintFiles, reports, model, crdProblems, locator);
+  const results = toResults(lintFiles, reports, model, crdProblems, locator, options.cwd);
   lap("report");
 
   const descriptors: RuleDescriptor[] = rules.map((rule) => ({
@@ -151,6 +187,7 @@ function toResults(
   model: MeshModel,
   crdProblems: Map<Resource, string[]>,
   locator: Locator,
+  cwd: string,
 ): LintResult[] {
   const byFile = new Map<SourceFile, LintMessage[]>();
   for (const file of lintFiles) {
@@ -222,7 +259,16 @@ function toResults(
     );
   }
   void model;
-  return lintFiles.map((file) => buildResult(file.path, byFile.get(file) ?? [], file.text));
+  // `helm template` output: each document's messages go to the template its `# Source:` comment names.
+  return lintFiles.flatMap((file) =>
+    splitByHelmSource(file, byFile.get(file) ?? [], { cwd, displayPath: displayPath(file.path, cwd) }).map((part) =>
+      buildResult(part.path, part.messages, part.text),
+    ),
+  );
+}
+
+function displayPath(path: string, cwd: string): string {
+  return isAbsolute(path) ? relative(cwd, path) || path : path;
 }
 
 /** What `mesh-lint graph` and `trace` need from a run: the files, the model and the graph (no schema, no rules). */

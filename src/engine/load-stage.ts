@@ -1,8 +1,9 @@
 /**
- * The load stage: finds the files, reads and parses them. On big runs one worker thread (see
- * `schema-worker.ts`) loads a share of the lint files and validates their documents while the main
- * thread loads the rest, so the two cores share the two costliest stages; the worker's problems are
- * handed to the schema stage as `prevalidated`. Small runs load everything here and validate inline.
+ * The load stage: finds the files, reads and parses them. On big runs, when a core is spare, one
+ * worker thread (see `schema-worker.ts`) reads, parses and validates the lint files while the main
+ * thread loads them too and runs model, graph and rules; the worker's problems (only those, keyed by
+ * file and document) reach the schema stage through `prevalidated`, which the engine calls after the
+ * rules. Small runs load everything here and validate inline.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -31,6 +32,15 @@ export interface LoadInputOptions {
   workerThreshold?: number;
   /** The worker's script (default: `schema-worker.js` of the build); tests give failing ones. */
   workerScript?: URL;
+  /** Told as files are loaded (the CLI's progress line). */
+  onProgress?: (event: LintProgress) => void;
+}
+
+/** A step of a run: its stage, and while loading, the lint files loaded so far of how many. */
+export interface LintProgress {
+  stage: "load" | "context" | "model" | "schema" | "graph" | "rules" | "report";
+  done?: number;
+  total?: number;
 }
 
 export interface LoadedInput {
@@ -39,19 +49,18 @@ export interface LoadedInput {
   contextFiles: SourceFile[];
   crdFiles: SourceFile[];
   /**
-   * Schema problems of lint documents validated while loading, by the worker or, while waiting for
-   * it, by the main thread (bundled schemas only: the schema stage uses them only when the run has no
-   * CustomResourceDefinition).
+   * Schema problems of lint documents validated beside the other stages (bundled schemas only: the
+   * schema stage uses them only when the run has no CustomResourceDefinition). The worker validates
+   * files while this thread runs model, graph and rules; called when those are done, this validates
+   * here the files the worker has not claimed yet, then waits for the worker. Empty without worker.
    */
-  prevalidated: Map<SourceDocument, SchemaProblem[]>;
+  prevalidated: () => Promise<Map<SourceDocument, SchemaProblem[]>>;
 }
 
 /** Below this many lint files, the worker's start-up costs more than it saves. */
 const DEFAULT_WORKER_THRESHOLD = 64;
-/** The share of the lint files the worker loads: it validates them too, the main thread does not. */
-const WORKER_SHARE = 0.4;
 /** A roomier young generation: parsing allocates many short-lived objects. */
-const WORKER_YOUNG_GENERATION_MB = 48;
+const WORKER_YOUNG_GENERATION_MB = 64;
 
 /**
  * Lint files from which on the schema worker is used: the `workerThreshold` option, else the
@@ -66,14 +75,35 @@ export function workerThreshold(option: number | undefined, env: NodeJS.ProcessE
 }
 
 /**
- * Whether a second core is free for the worker. The split costs CPU (a second isolate, its start-up,
- * sending the loaded files back): worth it when the worker runs beside the main thread, a loss on a
- * machine already busy with other work, where the threads would only take turns.
+ * Whether a second core is free for the worker. The worker costs CPU (a second isolate, its start-up,
+ * parsing the files a second time): worth it when it runs beside the main thread, a loss on a machine
+ * already busy with other work, where the threads would only take turns. Judged from how idle the
+ * machine's cores were since this module was loaded (this thread keeps one busy meanwhile), which
+ * follows the machine's load at once, unlike the one-minute load average (used when the sample is too
+ * short to tell).
  */
 export function spareCore(): boolean {
   const cores = typeof availableParallelism === "function" ? availableParallelism() : cpus().length;
-  return cores >= 2 && loadavg()[0] <= cores - 1;
+  if (cores < 2) return false;
+  const now = cpuSample();
+  const total = now.total - startSample.total;
+  if (now.cores === startSample.cores && total >= 20 * now.cores) return ((now.idle - startSample.idle) / total) * now.cores >= 0.7;
+  return loadavg()[0] <= cores - 1;
 }
+
+/** Idle and total CPU milliseconds of all cores so far. */
+function cpuSample(): { idle: number; total: number; cores: number } {
+  let idle = 0;
+  let total = 0;
+  const list = cpus();
+  for (const { times } of list) {
+    idle += times.idle;
+    total += times.user + times.nice + times.sys + times.idle + times.irq;
+  }
+  return { idle, total, cores: list.length };
+}
+
+const startSample = cpuSample();
 
 function readAll(paths: string[], role: SourceRole): SourceFile[] {
   return paths.map((path) => readSourceSync(path, path, role));
@@ -85,23 +115,28 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
   const lintPaths = found.files.map((file) => file.path);
   const lintSet = new Set(lintPaths);
 
-  // The worker takes the last files that are not ignored explicitly; the main thread the others.
-  const prevalidated = new Map<SourceDocument, SchemaProblem[]>();
+  // The worker reads, parses and validates the files that are not ignored explicitly, claiming them
+  // one by one from a shared counter; this thread loads every file itself (no values are copied
+  // between threads) and goes on with model, graph and rules, then claims what is left.
   const candidates = found.files.flatMap((file, index) => (file.ignoredExplicitly ? [] : [index]));
   const script = options.workerScript ?? workerScript();
   const useWorker = script !== undefined && candidates.length > 0 && candidates.length >= workerThreshold(options.workerThreshold);
-  const workerIndexes = useWorker ? candidates.slice(candidates.length - Math.max(1, Math.floor(candidates.length * WORKER_SHARE))) : [];
+  const claims = useWorker ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const workerStarted = performance.now();
-  const pending = useWorker ? runWorker(script, { paths: workerIndexes.map((index) => lintPaths[index]) }) : undefined;
+  const pending = useWorker ? runWorker(script, { paths: candidates.map((index) => lintPaths[index]), claims: claims!.buffer as SharedArrayBuffer }) : undefined;
 
   const lintFiles: SourceFile[] = new Array(lintPaths.length);
-  const byWorker = new Set(workerIndexes);
+  const progress = options.onProgress;
+  let loaded = 0;
+  progress?.({ stage: "load", done: 0, total: lintPaths.length });
   lintPaths.forEach((path, index) => {
-    if (!byWorker.has(index)) lintFiles[index] = readSourceSync(path, path, "lint");
+    lintFiles[index] = readSourceSync(path, path, "lint");
+    if (progress) progress({ stage: "load", done: ++loaded, total: lintPaths.length });
   });
 
   let contextFiles: SourceFile[] = [];
   if (options.contextPatterns.length > 0) {
+    progress?.({ stage: "context" });
     const context = await new Discoverer(discovery).discover(options.contextPatterns);
     const paths = context.files.map((file) => file.path).filter((path) => !lintSet.has(path));
     contextFiles = readAll(paths, "context");
@@ -112,31 +147,33 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
     "context",
   );
 
-  if (pending) {
-    // While the worker finishes its share, validate this thread's (the schema stage keeps these
-    // problems only when the run has no CustomResourceDefinition, as it does the worker's).
-    const registry = new SchemaRegistry();
-    lintFiles.forEach((file, index) => {
-      if (file && !found.files[index].ignoredExplicitly) prevalidate(file, registry, prevalidated);
-    });
+  const prevalidated = async (): Promise<Map<SourceDocument, SchemaProblem[]>> => {
+    const into = new Map<SourceDocument, SchemaProblem[]>();
+    if (!pending || !claims) return into;
+    // What the worker has not claimed yet is validated here, with the values this thread parsed.
+    let registry: SchemaRegistry | undefined;
+    let here = 0;
+    for (let i = Atomics.add(claims, 0, 1); i < candidates.length; i = Atomics.add(claims, 0, 1)) {
+      prevalidate(lintFiles[candidates[i]], (registry ??= new SchemaRegistry()), into);
+      here++;
+    }
     const waitStarted = performance.now();
     const output = await pending;
-    options.debug(
-      `schema worker: ${workerIndexes.length} of ${lintPaths.length} file(s)${output ? "" : " (failed: loaded and validated inline)"}, ` +
-        `ready ${(performance.now() - workerStarted).toFixed(0)} ms after its start; the main thread waited ${(performance.now() - waitStarted).toFixed(0)} ms`,
-    );
-    workerIndexes.forEach((index, i) => {
-      const entry = output?.files[i];
-      if (!entry) {
-        // The worker could not load this file (or did not finish): load it here, validate inline.
-        lintFiles[index] = readSourceSync(lintPaths[index], lintPaths[index], "lint");
-        return;
-      }
-      lintFiles[index] = entry.file;
-      if (!entry.problems || entry.problems.length !== entry.file.documents.length) return;
-      entry.file.documents.forEach((document, d) => prevalidated.set(document, entry.problems![d] ?? []));
+    let there = 0;
+    output?.validated.forEach((i, k) => {
+      const file = lintFiles[candidates[i]];
+      // The worker parsed the same bytes the same way; a file that changed in between is left to the schema stage.
+      if (!file || file.documents.length !== output.counts[k]) return;
+      const problems = output.problems[i];
+      file.documents.forEach((document, d) => into.set(document, problems?.[d] ?? []));
+      there++;
     });
-  }
+    options.debug(
+      `schema worker: validated ${there} of ${candidates.length} file(s)${output ? "" : " (failed: its files are validated inline)"}, this thread ${here}; ` +
+        `done ${(performance.now() - workerStarted).toFixed(0)} ms after its start; the main thread waited ${(performance.now() - waitStarted).toFixed(0)} ms`,
+    );
+    return into;
+  };
 
   found.files.forEach((file, index) => {
     if (file.ignoredExplicitly) {
@@ -214,7 +251,15 @@ function runWorker(script: URL, input: SchemaWorkerInput): Promise<SchemaWorkerO
       return;
     }
     worker.once("message", (output: SchemaWorkerOutput) => {
-      settle(output && Array.isArray(output.files) && output.files.length === input.paths.length ? output : undefined);
+      const valid =
+        output &&
+        Array.isArray(output.validated) &&
+        Array.isArray(output.counts) &&
+        output.validated.length === output.counts.length &&
+        output.validated.every((i) => Number.isInteger(i) && i >= 0 && i < input.paths.length) &&
+        typeof output.problems === "object" &&
+        output.problems !== null;
+      settle(valid ? output : undefined);
     });
     worker.once("error", () => settle(undefined));
     worker.once("exit", () => settle(undefined));

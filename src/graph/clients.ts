@@ -55,9 +55,7 @@ export function virtualServiceClients(graph: MeshGraph): ReadonlyMap<VirtualServ
   }
   for (const [scope, proxies] of byScope) {
     const client: VirtualServiceClient = { scope, namespace: scope.namespace, gateway: "mesh", proxies };
-    for (const vs of scope.virtualServices()) {
-      if (vs.hosts.some((h) => scope.virtualServiceFor(h.host) === vs)) push(vs, client);
-    }
+    for (const vs of scope.usedVirtualServices()) push(vs, client);
   }
 
   // Gateways: the VirtualServices bound to a Gateway selecting the proxy, for a host a server serves.

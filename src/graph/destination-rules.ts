@@ -84,6 +84,8 @@ export class DestinationRuleIndex {
   private readonly exactByNamespace = new Map<string, Map<string, DestinationRuleInfo[]>>();
   private readonly wildcardByNamespace = new Map<string, DestinationRuleInfo[]>();
   private readonly cache = new Map<string, EffectiveDestinationRule | null>();
+  /** The answer for clients in namespaces without a rule for the host, by host and service namespace. */
+  private readonly genericCache = new Map<string, Map<string, { everywhere: boolean; found?: EffectiveDestinationRule | null }>>();
   private readonly mergedCache = new Map<string, EffectiveDestinationRule>();
   private readonly ruleIds = new Map<DestinationRuleInfo, number>();
 
@@ -131,28 +133,51 @@ export class DestinationRuleIndex {
   ): EffectiveDestinationRule | undefined {
     // Clients in namespaces with no rule for the host (other than the service's and the root
     // namespace) all get the same answer when the rules that could apply are exported everywhere.
-    const generic =
-      !clientLabels &&
-      clientNamespace !== serviceNamespace &&
-      clientNamespace !== this.rootNamespace &&
-      this.matchingIn(clientNamespace, host).length === 0 &&
-      this.matchingIn(serviceNamespace, host).every((rule) => rule.exportTo === "*") &&
-      this.matchingIn(this.rootNamespace, host).every((rule) => rule.exportTo === "*");
-    const key = generic
-      ? `*|${host}|${serviceNamespace}|`
-      : `${clientNamespace}|${host}|${serviceNamespace}|${clientLabels ? JSON.stringify(clientLabels) : ""}`;
+    if (!clientLabels && clientNamespace !== serviceNamespace && clientNamespace !== this.rootNamespace && !this.hasRuleFor(clientNamespace, host)) {
+      let byService = this.genericCache.get(host);
+      if (!byService) this.genericCache.set(host, (byService = new Map()));
+      let entry = byService.get(serviceNamespace);
+      if (!entry) {
+        const everywhere =
+          this.matchingIn(serviceNamespace, host).every((rule) => rule.exportTo === "*") &&
+          this.matchingIn(this.rootNamespace, host).every((rule) => rule.exportTo === "*");
+        byService.set(serviceNamespace, (entry = { everywhere }));
+      }
+      if (entry.everywhere) {
+        if (entry.found === undefined) entry.found = this.lookup(clientNamespace, host, serviceNamespace, undefined) ?? null;
+        return entry.found ?? undefined;
+      }
+    }
+    const key = `${clientNamespace}|${host}|${serviceNamespace}|${clientLabels ? JSON.stringify(clientLabels) : ""}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const found =
+    const found = this.lookup(clientNamespace, host, serviceNamespace, clientLabels);
+    this.cache.set(key, found ?? null);
+    return found;
+  }
+
+  /** Whether a rule of a namespace has a host matching `host` (`matchingIn` is not empty). */
+  private hasRuleFor(namespace: string, host: string): boolean {
+    if (this.exactByNamespace.get(namespace)?.has(host)) return true;
+    const wildcards = this.wildcardByNamespace.get(namespace);
+    return wildcards !== undefined && wildcards.some((rule) => hostMatches(rule.host, host));
+  }
+
+  private lookup(
+    clientNamespace: string,
+    host: string,
+    serviceNamespace: string,
+    clientLabels: Readonly<Record<string, string>> | undefined,
+  ): EffectiveDestinationRule | undefined {
+    return (
       this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, false) ??
       (serviceNamespace !== clientNamespace
         ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, true)
         : undefined) ??
       (this.rootNamespace !== clientNamespace && this.rootNamespace !== serviceNamespace
         ? this.inNamespace(this.rootNamespace, host, clientNamespace, "root", clientLabels, true)
-        : undefined);
-    this.cache.set(key, found ?? null);
-    return found;
+        : undefined)
+    );
   }
 
   private inNamespace(

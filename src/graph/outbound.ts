@@ -38,6 +38,41 @@ export interface DroppedVirtualService {
   winner: VirtualServiceInfo;
 }
 
+interface VirtualServiceIndex {
+  winners: Map<string, VirtualServiceInfo>;
+  dropped: DroppedVirtualService[];
+  ordered: VirtualServiceInfo[];
+  wildcards: VirtualServiceInfo[];
+  /** The VirtualServices winning one of their hosts (computed on demand). */
+  used?: VirtualServiceInfo[];
+}
+
+function winnerFor(index: VirtualServiceIndex, host: string): VirtualServiceInfo | undefined {
+  const exact = index.winners.get(host);
+  if (exact) return exact;
+  for (const vs of index.wildcards) if (vs.hosts.some((h) => hostMatches(h.host, host))) return vs;
+  return undefined;
+}
+
+const sharedIndexCache = new WeakMap<MeshGraph, { restricted: [number, VirtualServiceInfo][]; byKey: Map<string, VirtualServiceIndex> }>();
+
+/**
+ * Per graph: the VirtualServices whose visibility or order depends on the client namespace (a written
+ * `exportTo` other than `*`), with their positions, and the indexes built so far by what those decide.
+ */
+function sharedIndexes(graph: MeshGraph) {
+  let shared = sharedIndexCache.get(graph);
+  if (!shared) {
+    const restricted: [number, VirtualServiceInfo][] = [];
+    graph.virtualServices.forEach((vs, position) => {
+      const written = asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
+      if (!written.every((v) => v === "*")) restricted.push([position, vs]);
+    });
+    sharedIndexCache.set(graph, (shared = { restricted, byKey: new Map() }));
+  }
+  return shared;
+}
+
 /**
  * Istio's grouping of VirtualServices for a proxy namespace (sidecars and gateways alike): private to
  * the namespace, exported to it by name, then public.
@@ -98,12 +133,7 @@ export class OutboundScope {
   readonly namespace: string;
   readonly sidecar?: SidecarInfo;
   private visibleCache?: MeshService[];
-  private vsIndex?: {
-    winners: Map<string, VirtualServiceInfo>;
-    dropped: DroppedVirtualService[];
-    ordered: VirtualServiceInfo[];
-    wildcards: VirtualServiceInfo[];
-  };
+  private vsIndex?: VirtualServiceIndex;
   private readonly clusterCache = new Map<string, Cluster | null>();
   private readonly routeConfigCache = new Map<number, RouteConfiguration>();
 
@@ -146,9 +176,29 @@ export class OutboundScope {
     return found && this.egressAllows(found.namespace, found.hostname) ? found : undefined;
   }
 
-  /** Mesh-bound VirtualServices this scope sees, in the order Istio applies them. */
-  private index() {
+  /**
+   * Mesh-bound VirtualServices this scope sees, in the order Istio applies them. Scopes whose Sidecar
+   * does not narrow the egress hosts differ only in the VirtualServices with a written `exportTo`
+   * (which they see, in which group): scopes that agree on those share one index.
+   */
+  private index(): VirtualServiceIndex {
     if (this.vsIndex) return this.vsIndex;
+    if (!this.sidecar || this.sidecar.egress.length === 0) {
+      const shared = sharedIndexes(this.graph);
+      let key = "";
+      for (const [position, vs] of shared.restricted) {
+        if (isExportedTo(vs.exportTo, this.namespace)) key += `${position}:${exportGroup(vs, this.namespace)},`;
+      }
+      let index = shared.byKey.get(key);
+      if (!index) shared.byKey.set(key, (index = this.buildIndex()));
+      this.vsIndex = index;
+      return index;
+    }
+    this.vsIndex = this.buildIndex();
+    return this.vsIndex;
+  }
+
+  private buildIndex(): VirtualServiceIndex {
     const ordered = this.graph.virtualServices
       .filter(
         (vs) =>
@@ -171,8 +221,7 @@ export class OutboundScope {
     }
     // Only a wildcard host can cover a host it is not equal to (equal hosts are in `winners`).
     const wildcards = ordered.filter((vs) => vs.hosts.some((h) => h.host.startsWith("*")));
-    this.vsIndex = { winners, dropped, ordered, wildcards };
-    return this.vsIndex;
+    return { winners, dropped, ordered, wildcards };
   }
 
   /** VirtualServices this scope applies, in order. */
@@ -187,11 +236,14 @@ export class OutboundScope {
 
   /** The VirtualService whose routes a sidecar uses for a service host: the first whose host covers it. */
   virtualServiceFor(host: string): VirtualServiceInfo | undefined {
+    return winnerFor(this.index(), host);
+  }
+
+  /** The VirtualServices of {@link virtualServices} that win at least one of their hosts here, in order. */
+  usedVirtualServices(): readonly VirtualServiceInfo[] {
     const index = this.index();
-    const exact = index.winners.get(host);
-    if (exact) return exact;
-    for (const vs of index.wildcards) if (vs.hosts.some((h) => hostMatches(h.host, host))) return vs;
-    return undefined;
+    index.used ??= index.ordered.filter((vs) => vs.hosts.some((h) => winnerFor(index, h.host) === vs));
+    return index.used;
   }
 
   /** The DestinationRule that applies from this scope to a service. */

@@ -234,8 +234,11 @@ export class ServiceRegistry {
    * A wildcard `hostname` (a VirtualService host like `*.example.com`) matches services it covers.
    */
   lookup(hostname: string, namespace: string): MeshService | undefined {
+    const candidates = this.exact(hostname);
+    // The common case: one entry for the host, exported everywhere.
+    if (candidates.length === 1 && candidates[0].exportTo === "*") return candidates[0];
     const visible = (service: MeshService) => isExportedTo(service.exportTo, namespace);
-    const exact = this.exact(hostname).filter(visible);
+    const exact = candidates.filter(visible);
     if (exact.length > 0) return preferred(exact, namespace);
     let best: MeshService | undefined;
     for (const service of this.wildcards) {

@@ -132,7 +132,10 @@ export interface JudgedDestination {
   cluster: string;
   service?: MeshService;
   broken: SubsetOutcome[];
-  fine: SubsetOutcome[];
+  /** Built on first use: most destinations are fine for every client, and only reports name them. */
+  readonly fine: SubsetOutcome[];
+  /** The distinct subsets of the `fine` outcomes, in order of first appearance. */
+  fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[];
 }
 
 const judgedCache = new WeakMap<MeshGraph, JudgedDestination[]>();
@@ -165,8 +168,8 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
       const targets = [...route.destinations.map((d) => [d, false] as const), ...route.mirrors.map((d) => [d, true] as const)];
       for (const [destination, mirror] of targets) {
         if (!destination.subset || destination.host.startsWith("*")) continue;
-        const result = judge(graph, vs, destination, applying);
-        if (result) judged.push({ vs, route, destination, mirror, ...result });
+        const result = judge(graph, vs, route, destination, mirror, applying);
+        if (result) judged.push(result);
       }
     }
   }
@@ -215,17 +218,31 @@ function subsetClient(client: VirtualServiceClient): SubsetClient {
 function judge(
   graph: MeshGraph,
   vs: VirtualServiceInfo,
+  route: VirtualServiceRoute,
   destination: RouteDestination,
+  mirror: boolean,
   clients: readonly SubsetClient[],
-): Omit<JudgedDestination, "vs" | "route" | "destination" | "mirror"> | undefined {
+): JudgedDestination | undefined {
   const subset = destination.subset!;
   const broken: SubsetOutcome[] = [];
-  const fine: SubsetOutcome[] = [];
+  // Fine outcomes, kept as parallel lists until someone asks for them (see `JudgedDestination.fine`).
+  const fineClients: SubsetClient[] = [];
+  const fineRules: EffectiveDestinationRule[] = [];
+  const fineServices: (MeshService | undefined)[] = [];
+  const fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[] = [];
   let cluster: string | undefined;
   let anyService: MeshService | undefined;
   const known = graph.services.exact(destination.host).length > 0 || graph.services.lookup(destination.host, vs.namespace) !== undefined;
-  for (const client of clients) {
-    const { service, rule: serviceRule } = resolve(client.scope, destination.host);
+  const fine = (client: SubsetClient, rule: EffectiveDestinationRule, service: MeshService | undefined, defined: SubsetInfo & { rule: DestinationRuleInfo }) => {
+    fineClients.push(client);
+    fineRules.push(rule);
+    fineServices.push(service);
+    if (fineSubsets[fineSubsets.length - 1] !== defined && !fineSubsets.includes(defined)) fineSubsets.push(defined);
+  };
+  const resolutions = resolveAll(clients, destination.host);
+  for (let i = 0; i < clients.length; i++) {
+    const client = clients[i];
+    const { service, rule: serviceRule } = resolutions[i];
     let rule: EffectiveDestinationRule | undefined;
     if (service) {
       if (service.ports.length === 0) continue;
@@ -238,7 +255,8 @@ function judge(
       // service is visible and has the port): what `scope.cluster(name)` decides, without building it.
       rule = serviceRule;
       const defined = rule?.subsets.get(subset);
-      (defined ? fine : broken).push({ client, rule, service, subset: defined });
+      if (defined) fine(client, rule!, service, defined);
+      else broken.push({ client, rule, service, subset: defined });
       continue;
     }
     // Not visible from here although it exists (exportTo, Sidecar): not a subset problem.
@@ -249,25 +267,46 @@ function judge(
     if (!rule) continue;
     cluster ??= outboundClusterName(destination.port ?? ("<port>" as unknown as number), subset, destination.host);
     const defined = rule.subsets.get(subset);
-    (defined ? fine : broken).push({ client, rule, subset: defined });
+    if (defined) fine(client, rule, undefined, defined);
+    else broken.push({ client, rule, subset: defined });
   }
   if (!cluster) return undefined;
-  return { cluster, service: anyService, broken, fine };
+  let fineOutcomes: SubsetOutcome[] | undefined;
+  return {
+    vs,
+    route,
+    destination,
+    mirror,
+    cluster,
+    service: anyService,
+    broken,
+    get fine() {
+      fineOutcomes ??= fineClients.map((client, i) => {
+        const service = fineServices[i];
+        const defined = fineRules[i].subsets.get(subset)!;
+        return service ? { client, rule: fineRules[i], service, subset: defined } : { client, rule: fineRules[i], subset: defined };
+      });
+      return fineOutcomes;
+    },
+    fineSubsets,
+  };
 }
 
-const resolved = new WeakMap<OutboundScope, Map<string, { service?: MeshService; rule?: EffectiveDestinationRule }>>();
+const resolvedLists = new WeakMap<readonly SubsetClient[], Map<string, { service?: MeshService; rule?: EffectiveDestinationRule }[]>>();
 
-/** The service a host resolves to from a scope, and the DestinationRule applying to it there (memoized). */
-function resolve(scope: OutboundScope, host: string): { service?: MeshService; rule?: EffectiveDestinationRule } {
-  let byHost = resolved.get(scope);
-  if (!byHost) resolved.set(scope, (byHost = new Map()));
+/** {@link resolveOnce} for every client of a list (memoized per list: the routes of a VirtualService share theirs). */
+function resolveAll(clients: readonly SubsetClient[], host: string): { service?: MeshService; rule?: EffectiveDestinationRule }[] {
+  let byHost = resolvedLists.get(clients);
+  if (!byHost) resolvedLists.set(clients, (byHost = new Map()));
   let found = byHost.get(host);
-  if (!found) {
-    const service = scope.service(host);
-    found = { service, rule: service ? scope.destinationRule(service) : undefined };
-    byHost.set(host, found);
-  }
+  if (!found) byHost.set(host, (found = clients.map((client) => resolveOnce(client.scope, host))));
   return found;
+}
+
+/** The service a host resolves to from a scope, and the DestinationRule applying to it there. */
+function resolveOnce(scope: OutboundScope, host: string): { service?: MeshService; rule?: EffectiveDestinationRule } {
+  const service = scope.service(host);
+  return { service, rule: service ? scope.destinationRule(service) : undefined };
 }
 
 /** The namespace of a Kubernetes service FQDN (`name.ns.svc.<suffix>`). */

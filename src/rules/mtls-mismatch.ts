@@ -309,7 +309,15 @@ function clientsOf(graph: MeshGraph, servers: ServerIndex): Client[] {
     }
     return clusters;
   };
-  const selectorRules = (namespace: string) => graph.destinationRules.rules.filter((rule) => rule.namespace === namespace && rule.workloadSelector);
+  const selectorRulesByNamespace = new Map<string, DestinationRuleInfo[]>();
+  const selectorRules = (namespace: string) => {
+    let found = selectorRulesByNamespace.get(namespace);
+    if (!found) {
+      found = graph.destinationRules.rules.filter((rule) => rule.namespace === namespace && rule.workloadSelector);
+      selectorRulesByNamespace.set(namespace, found);
+    }
+    return found;
+  };
   const seen = new Set<string>();
   for (const proxy of graph.proxies()) {
     if (proxy.kind === "sidecar") {

@@ -111,9 +111,7 @@ function routedSubsets(graph: MeshGraph): Map<string, RoutedBy[]> {
   const routed = new Map<string, RoutedBy[]>();
   for (const judged of judgeSubsetDestinations(graph)) {
     const seen = new Set<string>();
-    for (const outcome of judged.fine) {
-      const subset = outcome.subset;
-      if (!subset) continue;
+    for (const subset of judged.fineSubsets) {
       const key = `${subset.rule.resource.key}#${subset.provenance.path[2]}`;
       if (seen.has(key)) continue;
       seen.add(key);

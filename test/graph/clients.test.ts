@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { virtualServiceClients } from "../../src/graph/clients.js";
+import { destinationRule as dr, ingressGateway, virtualService as vs } from "../fixtures/manifests.js";
 import { graphOf, service } from "./helpers.js";
-
-const vs = (name: string, ns: string, body: string, meta = "") => `---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: ${ns}${meta}}
-spec:
-${body}`;
-
-const dr = (name: string, ns: string, body: string) => `---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-${body}`;
 
 function clientsOf(yaml: string): Record<string, string[]> {
   const graph = graphOf(yaml);
@@ -40,16 +27,8 @@ describe("virtualServiceClients: who uses a VirtualService's routes", () => {
 
   it("gateway proxies serving a bound Gateway with one of its hosts (the assumed ingress gateway included)", () => {
     const clients = clientsOf(
-      service("web", "shop") + `---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
-` +
+      service("web", "shop") +
+        ingressGateway("public", "shop", "[shop.example.com]") +
         vs("edge", "shop", "  hosts: [shop.example.com]\n  gateways: [public]\n  http: [{route: [{destination: {host: web}}]}]\n") +
         vs("other-host", "shop", "  hosts: [admin.example.com]\n  gateways: [public]\n  http: [{route: [{destination: {host: web}}]}]\n"),
     );

@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { destinationRule as dr, ingressGateway, virtualService as vs } from "../fixtures/manifests.js";
 import { graphOf, routesOf, service } from "./helpers.js";
 
 const FQDN = (name: string, ns: string) => `${name}.${ns}.svc.cluster.local`;
-
-const vs = (name: string, ns: string, body: string, extra = "") => `---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: ${ns}${extra}}
-spec:
-${body}`;
-
-const dr = (name: string, ns: string, body: string) => `---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-${body}`;
 
 describe("names as istioctl proxy-config shows them", () => {
   const g = graphOf(service("reviews", "default", 9080, ["v1", "v2"]) + service("db", "default", 3306, ["v1"], "tcp-mysql") +
@@ -308,17 +295,7 @@ spec:
   });
   it("gateway routes merge across VirtualServices bound to the same gateway and host (catch-all routes move to the end)", () => {
     const yaml =
-      service("a", "default") + service("b", "default") +
-      `---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["shop.example.com"]
-` +
+      service("a", "default") + service("b", "default") + ingressGateway("gw", "default", '["shop.example.com"]') +
       vs("one", "default", "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - route:\n    - destination: {host: a}\n", ', creationTimestamp: "2023-01-01T00:00:00Z"') +
       vs("two", "default", "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - match:\n    - uri: {prefix: /b}\n    route:\n    - destination: {host: b}\n", ', creationTimestamp: "2024-01-01T00:00:00Z"');
     const g = graphOf(yaml);

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { effectiveMtlsProvenance } from "../../src/graph/peer-authentication.js";
+import { peerAuthentication as pa } from "../fixtures/manifests.js";
 import { graphOf, service } from "./helpers.js";
-
-const pa = (name: string, ns: string, body: string) => `---
-apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-${body}`;
 
 describe("PeerAuthentication: what Istio's ComposePeerAuthentication does", () => {
   it("a policy with a selector in the root namespace is not a workload-level policy (ignored)", () => {

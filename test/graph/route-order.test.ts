@@ -1,24 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { isCatchAllMatch } from "../../src/graph/outbound.js";
+import { ingressGateway, virtualService as vs } from "../fixtures/manifests.js";
 import { graphOf, service } from "./helpers.js";
 
-const vs = (name: string, ns: string, body: string, extra = "") => `---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: ${ns}${extra}}
-spec:
-${body}`;
-
-const gateway = `---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["shop.example.com"]
-`;
+const gateway = ingressGateway("gw", "default", '["shop.example.com"]');
 
 describe("Istio's catch-all routes (IsCatchAllRoute)", () => {
   it.each([

@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "conflicting-gateways";
 
 /** Runs the rule on one manifest; each message as `line:column messageId resource`. */
 async function run(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results } = await lintJson(["input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId} ${message.resource?.name} ${message.istioCode}`);
+  const { messages } = await lintRule(RULE, yaml);
+  return messages.map((message) => `${message.line}:${message.column} ${message.messageId} ${message.resource?.name} ${message.istioCode}`);
 }
 
 /** A Gateway document (a trailing `---`); the first server's hosts are on its line 8. */

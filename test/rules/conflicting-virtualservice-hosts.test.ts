@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "conflicting-virtualservice-hosts";
 
 /** Runs the rule; each message as `Kind ns/name line:column` (plus the message text when `withText`). */
 async function run(yaml: string, withText = false): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results } = await lintJson(["input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map(
+  const { messages } = await lintRule(RULE, yaml);
+  return messages.map(
       (message) =>
         `${message.resource?.namespace}/${message.resource?.name} ${message.line}:${message.column} ${message.istioCode}${withText ? ` ${message.message}` : ""}`,
     );

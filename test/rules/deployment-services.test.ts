@@ -1,19 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { documents as doc } from "../fixtures/manifests.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "deployment-services";
 
 async function findings(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results, stderr } = await lintJson(["input.yaml"], { cwd: dir });
+  const { messages, stderr } = await lintRule(RULE, yaml);
   expect(stderr).toBe("");
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${message.istioCode} ${message.resource?.kind} ${message.resource?.namespace}/${message.resource?.name}: ${message.message}`);
+  return messages.map((message) => `${message.line}:${message.column} ${message.istioCode} ${message.resource?.kind} ${message.resource?.namespace}/${message.resource?.name}: ${message.message}`);
 }
-
-const doc = (...parts: string[]) => parts.join("---\n");
 
 function workload(kind: string, name: string, ns: string, options: { labels?: string; ports?: string; metadataLabels?: string } = {}): string {
   return `apiVersion: apps/v1

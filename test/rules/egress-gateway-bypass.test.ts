@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lineOf, lintRule } from "../helpers.js";
 
 interface Options {
   config?: string;
@@ -10,24 +10,16 @@ interface Options {
 async function run(rule: string, yaml: string, options: Options = {}): Promise<{ ids: string[]; texts: string[]; severities: number[] }> {
   const files: Record<string, string> = { "input.yaml": yaml };
   if (options.config) files[".mesh-lint.yaml"] = options.config;
-  const dir = fixture(files);
-  const { results, stderr } = await lintJson([...(options.args ?? []), "input.yaml"], { cwd: dir });
+  const { messages, stderr } = await lintRule(rule, files, [...(options.args ?? []), "input.yaml"]);
   expect(stderr).toBe("");
-  const messages = results.flatMap((result) => result.messages).filter((message) => message.ruleId === rule);
   return {
-    ids: messages.map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId}`),
+    ids: messages.map((message) => `${message.line}:${message.column} ${message.messageId}`),
     texts: messages.map((message) => message.message),
     severities: messages.map((message) => message.severity),
   };
 }
 
 const DEMO = { args: ["--install", "demo"] };
-
-function lineOf(text: string, needle: string, from = 0): number {
-  const index = text.indexOf(needle, from);
-  if (index === -1) throw new Error(`${needle} not found`);
-  return text.slice(0, index).split("\n").length;
-}
 
 const CLIENT = `apiVersion: apps/v1
 kind: Deployment

@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "gateway-workload";
 
 /** Runs the rule on one manifest; each message as `line:column messageId istioCode`. */
 async function run(yaml: string, args: string[] = []): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results } = await lintJson([...args, "input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId} ${message.istioCode ?? "-"}`);
+  const { messages } = await lintRule(RULE, yaml, [...args, "input.yaml"]);
+  return messages.map((message) => `${message.line}:${message.column} ${message.messageId} ${message.istioCode ?? "-"}`);
 }
 
 function gateway(selector: string, ports: number[], name = "gw"): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "missing-subset";
 
@@ -12,18 +12,14 @@ interface Found {
 
 /** Runs the CLI on some files; the rule's messages as `line:column messageId` plus the text. */
 async function run(files: Record<string, string>, args: string[] = Object.keys(files)): Promise<Found[]> {
-  const dir = fixture(files);
-  const { results, stderr } = await lintJson(args, { cwd: dir });
+  const { messages, stderr } = await lintRule(RULE, files, args);
   expect(stderr).toBe("");
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => ({
-      at: `${message.line}:${message.column} ${(message as { messageId?: string }).messageId}`,
-      messageId: (message as { messageId?: string }).messageId ?? "",
-      message: message.message,
-      istioCode: message.istioCode,
-    }));
+  return messages.map((message) => ({
+    at: `${message.line}:${message.column} ${message.messageId}`,
+    messageId: message.messageId ?? "",
+    message: message.message,
+    istioCode: message.istioCode,
+  }));
 }
 
 const service = (name: string, ns: string, versions: string[] = ["v1"], port = 9080) =>

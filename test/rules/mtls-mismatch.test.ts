@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lineOf, lintRule } from "../helpers.js";
 
 const RULE = "mtls-mismatch";
 
@@ -14,12 +14,10 @@ async function run(yaml: string, options: Options = {}): Promise<{ ids: string[]
   const files: Record<string, string> = { "input.yaml": yaml };
   if (options.config) files[".mesh-lint.yaml"] = options.config;
   Object.assign(files, options.files ?? {});
-  const dir = fixture(files);
-  const { results, stderr } = await lintJson([...(options.args ?? []), "input.yaml"], { cwd: dir });
+  const { messages, stderr } = await lintRule(RULE, files, [...(options.args ?? []), "input.yaml"]);
   expect(stderr).toBe("");
-  const messages = results.flatMap((result) => result.messages).filter((message) => message.ruleId === RULE);
   return {
-    ids: messages.map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId}`),
+    ids: messages.map((message) => `${message.line}:${message.column} ${message.messageId}`),
     texts: messages.map((message) => message.message),
   };
 }
@@ -80,13 +78,6 @@ metadata: {name: ${name}, namespace: ${namespace}}
 spec:
 ${body}---
 `;
-}
-
-/** Line of the first occurrence of `needle` (1-based) in the text. */
-function lineOf(text: string, needle: string, from = 0): number {
-  const index = text.indexOf(needle, from);
-  if (index === -1) throw new Error(`${needle} not found`);
-  return text.slice(0, index).split("\n").length;
 }
 
 const STRICT_NS = pa("default", "prod", "  mtls: {mode: STRICT}\n");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { documents as doc } from "../fixtures/manifests.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "policy-selector";
 
@@ -10,16 +11,10 @@ async function findings(yaml: string, meshConfig?: string): Promise<string[]> {
     files["mesh.yaml"] = meshConfig;
     args.unshift("--mesh-config", "mesh.yaml");
   }
-  const dir = fixture(files);
-  const { results, stderr } = await lintJson(args, { cwd: dir });
+  const { messages, stderr } = await lintRule(RULE, files, args);
   expect(stderr).toBe("");
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${message.istioCode} ${message.resource?.kind} ${message.resource?.namespace}/${message.resource?.name}: ${message.message}`);
+  return messages.map((message) => `${message.line}:${message.column} ${message.istioCode} ${message.resource?.kind} ${message.resource?.namespace}/${message.resource?.name}: ${message.message}`);
 }
-
-const doc = (...parts: string[]) => parts.join("---\n");
 
 function namespace(name: string, labels: Record<string, string> = { "istio-injection": "enabled" }): string {
   const lines = Object.entries(labels)

@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "serviceentry-addresses";
 
 async function run(yaml: string, mesh?: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml, ...(mesh ? { "mesh.yaml": mesh } : {}) });
-  const { results } = await lintJson([...(mesh ? ["--mesh-config", "mesh.yaml"] : []), "input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId} ${message.istioCode}`);
+  const { messages } = await lintRule(RULE, { "input.yaml": yaml, ...(mesh ? { "mesh.yaml": mesh } : {}) }, [...(mesh ? ["--mesh-config", "mesh.yaml"] : []), "input.yaml"]);
+  return messages.map((message) => `${message.line}:${message.column} ${message.messageId} ${message.istioCode}`);
 }
 
 /** A ServiceEntry; its single port on line 10. */

@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { documents as doc } from "../fixtures/manifests.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "sidecar-selector";
 
 async function findings(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results, stderr } = await lintJson(["input.yaml"], { cwd: dir });
+  const { messages, stderr } = await lintRule(RULE, yaml);
   expect(stderr).toBe("");
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${message.istioCode} ${message.resource?.namespace}/${message.resource?.name}: ${message.message}`);
+  return messages.map((message) => `${message.line}:${message.column} ${message.istioCode} ${message.resource?.namespace}/${message.resource?.name}: ${message.message}`);
 }
 
 function deployment(name: string, namespace: string, labels: Record<string, string>, extra = ""): string {
@@ -53,8 +50,6 @@ ${selector}  egress:
   - hosts: ["./*"]
 `;
 }
-
-const doc = (...parts: string[]) => parts.join("---\n");
 
 describe("sidecar-selector: valid", () => {
   it.each([

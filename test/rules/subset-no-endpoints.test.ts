@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "subset-no-endpoints";
 
@@ -12,19 +12,15 @@ interface Found {
 }
 
 async function run(files: Record<string, string>, args: string[] = Object.keys(files)): Promise<Found[]> {
-  const dir = fixture(files);
-  const { results, stderr } = await lintJson(args, { cwd: dir });
+  const { messages, stderr } = await lintRule(RULE, files, args);
   expect(stderr).toBe("");
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => ({
-      at: `${message.line}:${message.column} ${(message as { messageId?: string }).messageId}`,
-      severity: message.severity,
-      message: message.message,
-      resource: message.resource ? `${message.resource.kind} ${message.resource.name}` : undefined,
-      istioCode: message.istioCode,
-    }));
+  return messages.map((message) => ({
+    at: `${message.line}:${message.column} ${message.messageId}`,
+    severity: message.severity,
+    message: message.message,
+    resource: message.resource ? `${message.resource.kind} ${message.resource.name}` : undefined,
+    istioCode: message.istioCode,
+  }));
 }
 
 const lineOf = (text: string, needle: string, from = 0) => {

@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "tls-no-ca";
 
 async function run(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results } = await lintJson(["input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId} ${message.istioCode ?? "-"}`);
+  const { messages } = await lintRule(RULE, yaml);
+  return messages.map((message) => `${message.line}:${message.column} ${message.messageId} ${message.istioCode ?? "-"}`);
 }
 
 /** A DestinationRule; `body` is the spec after `host` (starting on line 7). */

@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { tlsServiceEntry } from "../fixtures/manifests.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "unknown-destination-host";
 
 /** Runs the rule on one manifest; each message as `line:column messageId istioCode`. */
 async function run(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results } = await lintJson(["input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map((message) => `${message.line}:${message.column} ${(message as { messageId?: string }).messageId} ${message.istioCode ?? "-"}`);
+  const { messages } = await lintRule(RULE, yaml);
+  return messages.map((message) => `${message.line}:${message.column} ${message.messageId} ${message.istioCode ?? "-"}`);
 }
 
 const SERVICES = `apiVersion: v1
@@ -34,29 +31,9 @@ metadata:
 spec:
   ports: [{name: http, port: 9080}]
 ---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: eu, namespace: default}
-spec:
-  hosts: ["*.eu.example.com"]
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: private, namespace: other}
-spec:
-  exportTo: ["."]
-  hosts: [private.example.com]
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: shared, namespace: other}
-spec:
-  exportTo: [default]
-  hosts: [shared.example.com]
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
+${tlsServiceEntry("eu", "default", '["*.eu.example.com"]')}---
+${tlsServiceEntry("private", "other", "[private.example.com]", '["."]')}---
+${tlsServiceEntry("shared", "other", "[shared.example.com]", "[default]")}---
 `;
 const BASE = SERVICES.split("\n").length - 1;
 

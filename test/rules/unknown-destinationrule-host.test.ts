@@ -1,18 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { tlsServiceEntry } from "../fixtures/manifests.js";
+import { lintRule } from "../helpers.js";
 
 const RULE = "unknown-destinationrule-host";
 
 /** Runs the rule on one manifest; each message as `ns/name line:column messageId istioCode`. */
 async function run(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results } = await lintJson(["input.yaml"], { cwd: dir });
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === RULE)
-    .map(
+  const { messages } = await lintRule(RULE, yaml);
+  return messages.map(
       (message) =>
-        `${message.resource?.namespace}/${message.resource?.name} ${message.line}:${message.column} ${(message as { messageId?: string }).messageId} ${message.istioCode}`,
+        `${message.resource?.namespace}/${message.resource?.name} ${message.line}:${message.column} ${message.messageId} ${message.istioCode}`,
     );
 }
 
@@ -31,21 +28,8 @@ metadata:
 spec:
   ports: [{name: http, port: 80}]
 ---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: eu, namespace: bookinfo}
-spec:
-  hosts: ["*.eu.example.com"]
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: private, namespace: other}
-spec:
-  exportTo: ["."]
-  hosts: [private.example.com]
-  ports: [{number: 443, name: tls, protocol: TLS}]
-`;
+${tlsServiceEntry("eu", "bookinfo", '["*.eu.example.com"]')}---
+${tlsServiceEntry("private", "other", "[private.example.com]", '["."]')}`;
 const BASE = SERVICES.split("\n").length;
 
 function dr(namespace: string, host: string, extra = ""): string {

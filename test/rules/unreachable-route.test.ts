@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lintJson } from "../helpers.js";
+import { lintRule } from "../helpers.js";
 
 /** Messages of `unreachable-route` for some YAML: `line:column severity [code] message`. */
 async function lint(yaml: string): Promise<string[]> {
-  const dir = fixture({ "input.yaml": yaml });
-  const { results, stderr } = await lintJson(["input.yaml"], { cwd: dir });
+  const { messages, stderr } = await lintRule("unreachable-route", yaml);
   expect(stderr).toBe("");
-  return results
-    .flatMap((result) => result.messages)
-    .filter((message) => message.ruleId === "unreachable-route")
-    .map((message) => `${message.line}:${message.column} ${message.severity === 2 ? "error" : "warning"} ${message.istioCode ?? "-"} ${message.message}`);
+  return messages.map((message) => `${message.line}:${message.column} ${message.severity === 2 ? "error" : "warning"} ${message.istioCode ?? "-"} ${message.message}`);
 }
 
 const vs = (name: string, body: string, meta = "") => `---
