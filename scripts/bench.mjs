@@ -312,15 +312,29 @@ function main() {
     const timed = rows.filter((r) => r.timings);
     if (timed.length) {
       log();
-      log("Stage shares (from --timing)");
-      const stages = [...new Set(timed.flatMap((r) => r.timings.map(([n]) => n)))];
+      log("Stage shares (from --timing; per-rule times are part of `rules`)");
+      const stages = [...new Set(timed.flatMap((r) => r.timings.map(([n]) => n)))].filter((n) => !n.startsWith("rule:"));
       log(
         table(
-          ["services", ...stages, "total ms"],
+          ["services", ...stages, "stages ms"],
           timed.map((r) => {
-            const total = r.timings.reduce((s, [, ms]) => s + ms, 0);
             const map = new Map(r.timings);
+            const total = stages.reduce((sum, s) => sum + (map.get(s) ?? 0), 0);
             return [r.services, ...stages.map((s) => (map.has(s) ? `${((100 * map.get(s)) / total).toFixed(1)}%` : "-")), fmtMs(total)];
+          }),
+        ),
+      );
+      log();
+      log("Slowest rules (ms)");
+      const ruleNames = [...new Set(timed.flatMap((r) => r.timings.map(([n]) => n)))].filter((n) => n.startsWith("rule:"));
+      const last = new Map(timed[timed.length - 1].timings);
+      const top = ruleNames.sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0)).slice(0, 5);
+      log(
+        table(
+          ["services", ...top.map((n) => n.slice(5))],
+          timed.map((r) => {
+            const map = new Map(r.timings);
+            return [r.services, ...top.map((n) => (map.has(n) ? fmtMs(map.get(n)) : "-"))];
           }),
         ),
       );
