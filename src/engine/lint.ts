@@ -12,35 +12,18 @@ import type { LintMessage, LintResult, RuleDescriptor } from "../report/types.js
 import { buildResult } from "../report/summarize.js";
 import { splitByHelmSource } from "../load/helm-source.js";
 import { Suppressions, suppressedByAnnotation } from "./suppress.js";
-import { loadInput, type LintProgress } from "./load-stage.js";
+import { loadInput, type LintProgress, type LoadInputOptions } from "./load-stage.js";
 
 export type { LintProgress } from "./load-stage.js";
 
-export interface LintOptions {
-  cwd: string;
-  /** Files, directories, globs; `-` reads stdin (given in `stdin`). */
-  patterns: string[];
-  stdin?: { text: string; filename?: string };
-  /** Files that inform the analysis but are not reported on. */
-  contextPatterns: string[];
-  ignorePatterns: string[];
-  useIgnoreFiles: boolean;
+/** A lint run's options: what to load (see {@link LoadInputOptions}) and how to judge it. */
+export interface LintOptions extends Omit<LoadInputOptions, "debug" | "workerScript"> {
   namespace: string;
   mesh: MeshSettings;
   /** Configured severities by rule id. */
   ruleSeverities: Record<string, Severity>;
-  /** CustomResourceDefinition files whose schemas replace the bundled ones. */
-  crdFiles: string[];
   debug?: (message: string) => void;
   rules?: readonly Rule[];
-  /**
-   * Lint files from which on one worker thread validates them beside model, graph and rules (default:
-   * the `MESH_LINT_WORKER_THRESHOLD` environment variable, else 64 when a core is idle; `0` always,
-   * `Infinity` never). Results are the same either way.
-   */
-  workerThreshold?: number;
-  /** Told as the run moves on: files loaded, then each stage (the CLI draws its progress line from it). */
-  onProgress?: (event: LintProgress) => void;
 }
 
 export interface LintOutput {

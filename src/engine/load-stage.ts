@@ -21,14 +21,21 @@ import type { SchemaWorkerInput, SchemaWorkerOutput } from "./schema-worker.js";
 
 export interface LoadInputOptions {
   cwd: string;
+  /** Files, directories, globs; `-` reads stdin (given in `stdin`). */
   patterns: string[];
   stdin?: { text: string; filename?: string };
+  /** Files that inform the analysis but are not reported on. */
   contextPatterns: string[];
   ignorePatterns: string[];
   useIgnoreFiles: boolean;
+  /** CustomResourceDefinition files whose schemas replace the bundled ones. */
   crdFiles: string[];
   debug: (message: string) => void;
-  /** Lint files from which on the schema worker is used (see {@link workerThreshold}). */
+  /**
+   * Lint files from which on one worker thread validates them beside model, graph and rules (default:
+   * the `MESH_LINT_WORKER_THRESHOLD` environment variable, else 64 when a core is idle; `0` always,
+   * `Infinity` never). Results are the same either way.
+   */
   workerThreshold?: number;
   /** The worker's script (default: `schema-worker.js` of the build); tests give failing ones. */
   workerScript?: URL;

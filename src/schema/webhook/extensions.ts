@@ -3,7 +3,7 @@
  */
 import { RE2JS } from "re2js";
 import { type Obj, type Path, Problems, arr, entries, num, obj, present, s, str } from "./util.js";
-import { policyTargetProblems } from "./shared.js";
+import { policyTargetProblems, workloadSelectorLabelProblems } from "./shared.js";
 
 export function telemetryProblems(p: Problems, spec: Obj): void {
   policyTargetProblems(p, spec);
@@ -76,16 +76,7 @@ const ROUTE_CLASS = new Set(["ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE"
 
 export function envoyFilterProblems(p: Problems, spec: Obj): void {
   p.warn(["kind"], "EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.");
-  const ws = obj(spec.workloadSelector);
-  if (ws) {
-    for (const [k, v] of entries(ws.labels)) {
-      if (k === "") p.error(["spec", "workloadSelector", "labels", k], `empty key is not supported in selector: "=${s(v)}"`);
-      else if (k.includes("*")) p.error(["spec", "workloadSelector", "labels", k], `wildcard is not supported in selector: "${k}=${s(v)}"`);
-    }
-    if (entries(ws.labels).length === 0) {
-      p.warn(["spec", "workloadSelector"], "Envoy filter: workload selector specified without labels, will be applied to all services in namespace");
-    }
-  }
+  workloadSelectorLabelProblems(p, spec.workloadSelector, "Envoy filter");
   arr(spec.configPatches).forEach((cp, i) => {
     const path: Path = ["spec", "configPatches", i];
     if (cp === null) return p.error(path, "Envoy filter: null config patch");

@@ -37,6 +37,7 @@ import {
   subsetNameProblem,
   trafficPolicyProblems,
   unixAddressProblem,
+  workloadSelectorLabelProblems,
 } from "./shared.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -313,16 +314,7 @@ export function workloadGroupProblems(p: Problems, spec: Obj): void {
 // ---------------------------------------------------------------------------------------------
 
 export function sidecarProblems(p: Problems, spec: Obj, namespace: string): void {
-  const ws = obj(spec.workloadSelector);
-  if (ws) {
-    for (const [k, v] of entries(ws.labels)) {
-      if (k === "") p.error(["spec", "workloadSelector", "labels", k], `empty key is not supported in selector: "=${s(v)}"`);
-      else if (k.includes("*")) p.error(["spec", "workloadSelector", "labels", k], `wildcard is not supported in selector: "${k}=${s(v)}"`);
-    }
-    if (entries(ws.labels).length === 0) {
-      p.warn(["spec", "workloadSelector"], "sidecar: workload selector specified without labels, will be applied to all services in namespace");
-    }
-  }
+  workloadSelectorLabelProblems(p, spec.workloadSelector, "sidecar");
   if (!present(spec.egress) && !present(spec.ingress) && spec.outboundTrafficPolicy == null && spec.inboundConnectionPool == null) {
     p.error(["spec"], "sidecar: empty configuration provided");
     return;

@@ -169,6 +169,22 @@ export function workloadSelectorProblems(p: Problems, selector: unknown, path: P
   if (entries(sel.matchLabels).length === 0) p.warn(path, "workload selector specified without labels");
 }
 
+/**
+ * `workloadSelector.labels` of a Sidecar or EnvoyFilter (which their CRDs do not constrain): no
+ * empty or wildcard keys, and the webhook's warning when there are no labels (`kind` prefixes it).
+ */
+export function workloadSelectorLabelProblems(p: Problems, selector: unknown, kind: string): void {
+  const ws = obj(selector);
+  if (!ws) return;
+  for (const [k, v] of entries(ws.labels)) {
+    if (k === "") p.error(["spec", "workloadSelector", "labels", k], `empty key is not supported in selector: "=${s(v)}"`);
+    else if (k.includes("*")) p.error(["spec", "workloadSelector", "labels", k], `wildcard is not supported in selector: "${k}=${s(v)}"`);
+  }
+  if (entries(ws.labels).length === 0) {
+    p.warn(["spec", "workloadSelector"], `${kind}: workload selector specified without labels, will be applied to all services in namespace`);
+  }
+}
+
 const TARGET_KINDS = new Set(["core/Service", "networking.istio.io/ServiceEntry", "gateway.networking.k8s.io/Gateway", "gateway.networking.k8s.io/GatewayClass"]);
 
 export function targetRefProblems(p: Problems, ref: unknown, path: Path): void {
