@@ -273,3 +273,26 @@ describe("suppression", () => {
     expect(results[0].messages.filter((m) => m.severity === 2)).toHaveLength(remaining);
   });
 });
+
+describe("one finding, one message", () => {
+  const shadowed = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews}
+  - match:
+    - uri: {prefix: /api}
+    route:
+    - destination: {host: reviews}
+${reviewsService("default")}`;
+  it("the webhook's 'rule not used' warning is left to unreachable-route while that rule runs", async () => {
+    const dir = fixture({ "vs.yaml": shadowed });
+    const on = await lintJson(["vs.yaml"], { cwd: dir });
+    expect(on.results[0].messages.map((m) => `${m.ruleId}:${m.line}`)).toEqual(["unreachable-route:9"]);
+    const off = await lintJson(["--rule", "unreachable-route:off", "vs.yaml"], { cwd: dir });
+    expect(off.results[0].messages.map((m) => `${m.ruleId}:${m.severity}:${m.line}`)).toEqual(["schema:1:9"]);
+  });
+});

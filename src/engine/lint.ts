@@ -96,6 +96,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
           return schemaProblems;
         },
         position,
+        enabled: (ruleId) => rules.some((other) => other.meta.id === ruleId && severityOf(other, options.ruleSeverities) !== "off"),
         report(report) {
           if (report.resource.origin !== "lint") return;
           const severity: 1 | 2 = configured === "warn" ? 1 : (report.severity ?? 2);

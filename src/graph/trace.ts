@@ -7,7 +7,7 @@
  */
 import { RE2JS } from "re2js";
 import { hostMatches } from "../model/hosts.js";
-import { asRecord, asString, type Resource } from "../model/resource.js";
+import { asArray, asRecord, asString, type Resource } from "../model/resource.js";
 import type { Cluster, ClientTlsMode, Endpoint, Listener, Route, VirtualHost, WeightedCluster } from "./envoy.js";
 import type { MeshGraph } from "./index.js";
 import { OutboundScope, translateHttpRoutes } from "./outbound.js";
@@ -209,6 +209,14 @@ export function stringMatches(match: unknown, value: string | undefined, ignoreC
   return true;
 }
 
+/** Whether istiod turns a StringMatch into an Envoy present_match (`{}` or regex `*`). */
+function isPresenceMatch(match: unknown): boolean {
+  const m = asRecord(match);
+  const regex = asString(m.regex);
+  if (regex !== undefined) return regex === "*";
+  return asString(m.exact) === undefined && asString(m.prefix) === undefined;
+}
+
 export interface RouteContext {
   request: TraceRequest;
   /** The workload whose proxy evaluates the route (for `sourceLabels` / `sourceNamespace`). */
@@ -241,24 +249,30 @@ export function routeMatches(match: Record<string, unknown>, context: RouteConte
   for (const [name, condition] of Object.entries(asRecord(match.headers))) {
     if (!stringMatches(condition, headerValue(request, name))) return false;
   }
+  // istiod inverts the matcher and, unless it is a presence match, sets treat_missing_header_as_empty:
+  // a missing header is matched as "" (route.go TranslateRouteMatch).
   for (const [name, condition] of Object.entries(asRecord(match.withoutHeaders))) {
     const value = headerValue(request, name);
-    if (value !== undefined && stringMatches(condition, value)) return false;
+    if (value === undefined ? !isPresenceMatch(condition) && stringMatches(condition, "") : stringMatches(condition, value)) return false;
   }
   if (match.queryParams !== undefined) {
     const query = new URLSearchParams(request.path.includes("?") ? request.path.slice(request.path.indexOf("?") + 1) : "");
+    // Envoy matches the first value of the parameter; `{}` and regex `*` are present_match
+    // (translateQueryParamMatch); exact/prefix/regex are value matches.
     for (const [name, condition] of Object.entries(asRecord(match.queryParams))) {
       const value = query.get(name);
       if (value === null) return false;
-      const c = asRecord(condition);
-      if (asString(c.exact) === "" && Object.keys(c).length === 1) continue;
       if (!stringMatches(condition, value)) return false;
     }
   }
-  const sourceLabels = asRecord(match.sourceLabels);
-  for (const [key, value] of Object.entries(sourceLabels)) if (source.labels[key] !== value) return false;
-  const sourceNamespace = asString(match.sourceNamespace);
-  if (sourceNamespace && sourceNamespace !== source.namespace) return false;
+  // sourceMatchHTTP: a match naming gateways is decided by them alone; sourceLabels / sourceNamespace
+  // are not consulted then.
+  if (asArray(match.gateways).length === 0) {
+    const sourceLabels = asRecord(match.sourceLabels);
+    for (const [key, value] of Object.entries(sourceLabels)) if (source.labels[key] !== value) return false;
+    const sourceNamespace = asString(match.sourceNamespace);
+    if (sourceNamespace && sourceNamespace !== source.namespace) return false;
+  }
   return true;
 }
 

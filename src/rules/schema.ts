@@ -20,6 +20,7 @@ export const schema: Rule = {
   check(context) {
     for (const [resource, problems] of context.schemaProblems) {
       for (const problem of problems) {
+        if (problem.coveredBy && context.enabled(problem.coveredBy)) continue;
         context.report({
           messageId: problem.severity === 2 ? "rejected" : "pruned",
           data: { message: problem.message },

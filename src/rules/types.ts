@@ -50,6 +50,8 @@ export interface RuleContext extends RuleInputs {
    * line 12, shadows it"). Undefined for resources mesh-lint assumed. Rules never parse YAML themselves.
    */
   position(resource: Resource, path: NodePath): { line: number; column: number } | undefined;
+  /** Whether a rule runs in this lint (not configured `off`). */
+  enabled(ruleId: string): boolean;
 }
 
 export interface Rule {

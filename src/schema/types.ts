@@ -18,4 +18,10 @@ export interface SchemaProblem {
    * envelope rules).
    */
   source: "structural" | "cel" | "list" | "unknown-field" | "webhook" | "apiserver";
+  /**
+   * The id of a rule that reports the same finding with more precision (for example the webhook's
+   * "rule not used" warning, which `unreachable-route` judges on the merged routes): the `schema`
+   * rule leaves the problem to that rule while it is enabled.
+   */
+  coveredBy?: string;
 }

@@ -16,8 +16,8 @@ export class Problems {
   error(path: Path, message: string): void {
     this.list.push({ path: [...path], message, severity: 2, source: this.source });
   }
-  warn(path: Path, message: string): void {
-    this.list.push({ path: [...path], message, severity: 1, source: this.source });
+  warn(path: Path, message: string, coveredBy?: string): void {
+    this.list.push({ path: [...path], message, severity: 1, source: this.source, ...(coveredBy ? { coveredBy } : {}) });
   }
 }
 

@@ -553,12 +553,12 @@ function unreachableHTTPRules(p: Problems, spec: Obj): void {
     const rname = routeName(r, ri);
     const matches = arr(r.match);
     if (matches.length === 0) {
-      if (emptyMatchSeen) p.warn(["spec", "http", ri], `virtualService rule ${rname} not used (only the last rule can have no matches)`);
+      if (emptyMatchSeen) p.warn(["spec", "http", ri], `virtualService rule ${rname} not used (only the last rule can have no matches)`, "unreachable-route");
       emptyMatchSeen = true;
       return;
     }
     if (emptyMatchSeen) {
-      p.warn(["spec", "http", ri], `virtualService rule ${rname} not used (route without matches defined before)`);
+      p.warn(["spec", "http", ri], `virtualService rule ${rname} not used (route without matches defined before)`, "unreachable-route");
       return;
     }
     let duplicates = 0;
@@ -568,14 +568,14 @@ function unreachableHTTPRules(p: Problems, spec: Obj): void {
       const mname = typeof mo.name === "string" && mo.name !== "" ? `"${mo.name}"` : `#${mi}`;
       const prev = seen.get(key);
       if (prev !== undefined) {
-        p.warn(["spec", "http", ri, "match", mi], `virtualService rule ${rname} match ${mname} is not used (duplicate/overlapping match in rule ${prev})`);
+        p.warn(["spec", "http", ri, "match", mi], `virtualService rule ${rname} match ${mname} is not used (duplicate/overlapping match in rule ${prev})`, "unreachable-route");
         duplicates++;
       } else {
         seen.set(key, rname);
       }
     });
     if (duplicates === matches.length) {
-      p.warn(["spec", "http", ri], `virtualService rule ${rname} not used (all matches used by prior rules)`);
+      p.warn(["spec", "http", ri], `virtualService rule ${rname} not used (all matches used by prior rules)`, "unreachable-route");
     }
   });
 }
