@@ -22,7 +22,7 @@ import type { MeshGraph } from "./index.js";
 import { isExportedTo } from "./services.js";
 import type { SidecarInfo } from "./sidecars.js";
 import type { MeshService, Provenance, ServicePort, Workload } from "./types.js";
-import type { RouteDestination, VirtualServiceInfo, VirtualServiceRoute } from "./virtual-services.js";
+import { resolveGatewayName, type RouteDestination, type VirtualServiceInfo, type VirtualServiceRoute } from "./virtual-services.js";
 import { selects } from "./workloads.js";
 
 /** Who the client is: a namespace, its Sidecar scope, and (for gateways) the gateway key. */
@@ -381,7 +381,7 @@ export class OutboundScope {
 
   /** Envoy routes of a VirtualService on a listener port, as seen by `gateways` (`mesh` or gateway keys). */
   httpRoutes(vs: VirtualServiceInfo, port: number, gateways: readonly string[]): Route[] {
-    return translateHttpRoutes(vs, port, gateways, (destination) => this.destinationCluster(destination, port));
+    return translateHttpRoutes(vs, port, gateways, (destination) => this.destinationCluster(destination, port), graphDelegateResolver(this.graph));
   }
 
   /** Outbound listeners for every visible service port. */
@@ -432,7 +432,7 @@ export class OutboundScope {
         route.matches.length === 0 ||
         route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, ["mesh"]));
       if (!applies) continue;
-      return route.destinations.map((destination) => this.destinationCluster(destination, port));
+      return weightedDestinations(route.destinations, (destination) => this.destinationCluster(destination, port));
     }
     return undefined;
   }
@@ -455,9 +455,11 @@ export class OutboundScope {
 }
 
 /** Whether a match entry's `gateways` restriction admits one of the given gateways. */
-export function gatewaysAllow(match: Record<string, unknown>, gateways: readonly string[]): boolean {
+export function gatewaysAllow(match: Record<string, unknown>, gateways: readonly string[], namespace?: string): boolean {
   const list = asArray(match.gateways).filter((g): g is string => typeof g === "string");
   if (list.length === 0) return true;
+  // istiod resolves match gateways against the VirtualService's namespace (ResolveVirtualServiceShortnames).
+  if (namespace !== undefined) return list.some((g) => gateways.includes(resolveGatewayName(g, namespace)));
   return list.some((g) => gateways.includes(g) || gateways.some((key) => key.endsWith(`/${g}`)));
 }
 
@@ -468,17 +470,23 @@ export function gatewaysAllow(match: Record<string, unknown>, gateways: readonly
  * (ignored by Istio when `gateways` is set) depend on the proxy, so such an entry is a catch-all only
  * for some proxies and does not count here.
  */
-export function isCatchAllMatch(match: Record<string, unknown>): boolean {
+export function isCatchAllMatch(match: Record<string, unknown>, source?: { labels: Readonly<Record<string, string>>; namespace: string }): boolean {
   const hasGateways = asArray(match.gateways).length > 0;
+  // For a known proxy (a gateway's routes), istiod generates the entry only when its sourceLabels /
+  // sourceNamespace select the proxy, and then without those conditions (sourceMatchHTTP).
+  const sourceSelected =
+    source !== undefined &&
+    Object.entries(asRecord(match.sourceLabels)).every(([key, value]) => source.labels[key] === value) &&
+    (!asString(match.sourceNamespace) || match.sourceNamespace === source.namespace);
   for (const [key, value] of Object.entries(match)) {
     if (value === undefined || value === null) continue;
     if (key === "name" || key === "statPrefix" || key === "ignoreUriCase" || key === "port" || key === "gateways") continue;
     if (key === "sourceNamespace") {
-      if (hasGateways || value === "") continue;
+      if (hasGateways || value === "" || sourceSelected) continue;
       return false;
     }
     if (key === "sourceLabels") {
-      if (hasGateways || Object.keys(asRecord(value)).length === 0) continue;
+      if (hasGateways || Object.keys(asRecord(value)).length === 0 || sourceSelected) continue;
       return false;
     }
     if (key === "headers" || key === "withoutHeaders" || key === "queryParams") {
@@ -494,53 +502,223 @@ export function isCatchAllMatch(match: Record<string, unknown>): boolean {
   return true;
 }
 
+/** Finds the delegate VirtualService a root route names (undefined: istiod drops the route). */
+export type DelegateResolver = (delegate: { name: string; namespace: string }, root: VirtualServiceInfo) => VirtualServiceInfo | undefined;
+
+/**
+ * The delegate resolver of a graph, as istiod's VirtualService controller looks delegates up: a
+ * VirtualService without hosts, of that name and namespace, exported to the root's namespace.
+ */
+export function graphDelegateResolver(graph: MeshGraph): DelegateResolver {
+  return (ref, root) =>
+    graph.virtualServices.find((vs) => vs.delegate && vs.namespace === ref.namespace && vs.name === ref.name && isExportedTo(vs.exportTo, root.namespace));
+}
+
+/** One HTTP route after delegation: the route, the VirtualService it comes from and its match entries. */
+interface EffectiveHttpRoute {
+  vs: VirtualServiceInfo;
+  vsRoute: VirtualServiceRoute;
+  name: string;
+  /** Match entries with the index they were written at (undefined for merged entries). */
+  matches: { match: Record<string, unknown>; index: number | undefined }[];
+  directResponse?: Record<string, unknown>;
+  /** Whether the match entries are written ones (false: merged root ∧ delegate entries). */
+  written: boolean;
+}
+
+/** istiod's `stringMatchConflict` (model/virtualservice.go): whether a delegate StringMatch can narrow the root's. */
+function stringMatchConflict(root: unknown, leaf: unknown): boolean {
+  if (root === undefined || root === null || leaf === undefined || leaf === null) return false;
+  const r = asRecord(root);
+  const l = asRecord(leaf);
+  const [rRegex, rPrefix, rExact] = [asString(r.regex) ?? "", asString(r.prefix) ?? "", asString(r.exact) ?? ""];
+  const [lRegex, lPrefix, lExact] = [asString(l.regex) ?? "", asString(l.prefix) ?? "", asString(l.exact) ?? ""];
+  if (rRegex && (lRegex || lPrefix || lExact)) return true;
+  if (lRegex && (rRegex || rPrefix || rExact)) return true;
+  if (rExact) return lPrefix !== "" || lExact !== rExact;
+  if (rPrefix) {
+    if (lPrefix) return !lPrefix.startsWith(rPrefix);
+    if (lExact) return !lExact.startsWith(rPrefix);
+  }
+  return true;
+}
+
+const stringKeys = (value: unknown): Record<string, unknown> => asRecord(value);
+const resolvedGateways = (match: Record<string, unknown>, namespace: string): string[] =>
+  asArray(match.gateways)
+    .filter((g): g is string => typeof g === "string")
+    .map((g) => resolveGatewayName(g, namespace));
+
+/** istiod's `hasConflict` between a root match entry and a delegate's. */
+function matchConflict(root: Record<string, unknown>, leaf: Record<string, unknown>, rootNs: string, leafNs: string): boolean {
+  for (const key of ["uri", "scheme", "method", "authority"]) if (stringMatchConflict(root[key], leaf[key])) return true;
+  for (const key of ["headers", "withoutHeaders", "queryParams"]) {
+    const rootMap = stringKeys(root[key]);
+    for (const [name, value] of Object.entries(stringKeys(leaf[key]))) if (stringMatchConflict(rootMap[name], value)) return true;
+  }
+  if ((root.ignoreUriCase === true) !== (leaf.ignoreUriCase === true)) return true;
+  const [rootPort, leafPort] = [Number(root.port ?? 0), Number(leaf.port ?? 0)];
+  if (rootPort > 0 && leafPort > 0 && rootPort !== leafPort) return true;
+  const rootNamespace = asString(root.sourceNamespace) ?? "";
+  if (rootNamespace && (asString(leaf.sourceNamespace) ?? "") !== rootNamespace) return true;
+  const rootLabels = stringKeys(root.sourceLabels);
+  for (const [key, value] of Object.entries(stringKeys(leaf.sourceLabels))) if (key in rootLabels && rootLabels[key] !== value) return true;
+  const [rootGateways, leafGateways] = [resolvedGateways(root, rootNs), resolvedGateways(leaf, leafNs)];
+  if (rootGateways.length > 0 && leafGateways.length > 0) {
+    if (rootGateways.length < leafGateways.length || leafGateways.some((g) => !rootGateways.includes(g))) return true;
+  }
+  return false;
+}
+
+/** istiod's `mergeHTTPMatchRequest`: the delegate's conditions, completed (and overridden per key) by the root's. */
+function mergeMatch(root: Record<string, unknown>, leaf: Record<string, unknown>, rootNs: string, leafNs: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...leaf };
+  const rootName = asString(root.name) ?? "";
+  const leafName = asString(leaf.name) ?? "";
+  if (rootName || leafName) out.name = leafName ? (rootName ? `${rootName}-${leafName}` : leafName) : rootName;
+  for (const key of ["uri", "scheme", "method", "authority", "sourceNamespace", "statPrefix"]) if (out[key] === undefined || out[key] === "") {
+    if (root[key] !== undefined) out[key] = root[key];
+  }
+  for (const key of ["headers", "withoutHeaders", "queryParams", "sourceLabels"]) {
+    const merged = { ...stringKeys(root[key]), ...stringKeys(leaf[key]) };
+    if (Object.keys(merged).length > 0) out[key] = merged;
+  }
+  if (!Number(out.port ?? 0) && root.port !== undefined) out.port = root.port;
+  const leafGateways = resolvedGateways(leaf, leafNs);
+  const gateways = leafGateways.length > 0 ? leafGateways : resolvedGateways(root, rootNs);
+  if (gateways.length > 0) out.gateways = gateways;
+  return out;
+}
+
+/** istiod's `mergeHTTPMatchRequests`: undefined when the delegate route conflicts with the root (it is dropped). */
+function mergeMatches(
+  root: readonly Record<string, unknown>[],
+  leaf: readonly Record<string, unknown>[],
+  rootNs: string,
+  leafNs: string,
+): Record<string, unknown>[] | undefined {
+  if (root.length === 0) return [...leaf];
+  if (leaf.length === 0) return [...root];
+  const out: Record<string, unknown>[] = [];
+  for (const sub of leaf) {
+    let found = false;
+    for (const rootMatch of root) {
+      if (matchConflict(rootMatch, sub, rootNs, leafNs)) continue;
+      out.push(mergeMatch(rootMatch, sub, rootNs, leafNs));
+      found = true;
+    }
+    if (!found) return undefined;
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The HTTP routes of a VirtualService after istiod's delegate merging (virtualservice_controller.go):
+ * a route delegating to a missing (or not exported) delegate is dropped; otherwise it is replaced by
+ * the delegate's routes, each with its match merged with the root's, dropping those that conflict.
+ * Without a resolver, delegating routes are kept as `delegate` actions.
+ */
+function effectiveHttpRoutes(vs: VirtualServiceInfo, resolveDelegate: DelegateResolver | undefined): EffectiveHttpRoute[] {
+  const out: EffectiveHttpRoute[] = [];
+  for (const vsRoute of vs.routes) {
+    if (vsRoute.protocol !== "http") continue;
+    const own: EffectiveHttpRoute = {
+      vs,
+      vsRoute,
+      name: vsRoute.name ?? `${vs.name}.${vsRoute.index}`,
+      matches: vsRoute.matches.map((match, index) => ({ match, index })),
+      directResponse: vsRoute.directResponse,
+      written: true,
+    };
+    if (!vsRoute.delegate || !resolveDelegate) {
+      out.push(own);
+      continue;
+    }
+    const delegate = resolveDelegate(vsRoute.delegate, vs);
+    if (!delegate) continue;
+    for (const child of delegate.routes) {
+      if (child.protocol !== "http") continue;
+      const merged = mergeMatches(vsRoute.matches, child.matches, vs.namespace, delegate.namespace);
+      if (!merged) continue;
+      const childName = child.name ?? "";
+      const rootName = vsRoute.name ?? "";
+      out.push({
+        vs: delegate,
+        vsRoute: child,
+        name: (childName ? (rootName ? `${rootName}-${childName}` : childName) : rootName) || `${delegate.name}.${child.index}`,
+        matches: merged.map((match) => ({ match, index: undefined })),
+        directResponse: child.directResponse ?? vsRoute.directResponse,
+        written: false,
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * Envoy routes for a VirtualService's HTTP routes on a port: one Envoy route per match entry that
  * applies on that port and gateway (a route whose every entry names another port or gateway is left
  * out); no match entries means one catch-all route. As istiod does, nothing after the first
- * catch-all route is generated.
+ * catch-all route is generated. With a delegate resolver, delegating routes are first replaced by
+ * the merged routes of their delegate (as istiod does before translating).
  */
 export function translateHttpRoutes(
   vs: VirtualServiceInfo,
   port: number,
   gateways: readonly string[],
   target: (destination: RouteDestination) => WeightedCluster,
+  resolveDelegate?: DelegateResolver,
 ): Route[] {
   const routes: Route[] = [];
   let catchAll = false;
-  for (const vsRoute of vs.routes) {
+  for (const effective of effectiveHttpRoutes(vs, resolveDelegate)) {
     if (catchAll) break;
-    if (vsRoute.protocol !== "http") continue;
-    if (vsRoute.matches.length === 0) catchAll = true;
+    const { vsRoute } = effective;
+    const unresolvedDelegate = vsRoute.delegate !== undefined && effective.written;
+    // Without a resolver a delegating route's Envoy routes are unknown: it never counts as a catch-all.
+    if (effective.matches.length === 0 && !unresolvedDelegate) catchAll = true;
     const entries: { match: Record<string, unknown>; index: number | undefined }[] =
-      vsRoute.matches.length === 0 ? [{ match: {}, index: undefined }] : vsRoute.matches.map((match, index) => ({ match, index }));
+      effective.matches.length === 0 ? [{ match: {}, index: undefined }] : effective.matches;
     for (const { match, index } of entries) {
-      if (catchAll && index !== undefined) break;
+      if (catchAll && effective.matches.length > 0) break;
       if (match.port !== undefined && match.port !== port) continue;
-      if (!gatewaysAllow(match, gateways)) continue;
+      if (!gatewaysAllow(match, gateways, effective.vs.namespace)) continue;
       routes.push({
-        name: vsRoute.name ?? `${vs.name}.${vsRoute.index}`,
+        name: effective.name,
         match,
         matchIndex: index,
-        action: routeAction(vsRoute, target),
-        virtualService: vs,
+        action: routeAction(effective, target),
+        virtualService: effective.vs,
         vsRoute,
-        provenance: index === undefined ? vsRoute.provenance : { resource: vs.resource, path: [...vsRoute.provenance.path, "match", index] },
+        provenance:
+          index === undefined ? vsRoute.provenance : { resource: effective.vs.resource, path: [...vsRoute.provenance.path, "match", index] },
       });
-      if (index !== undefined && isCatchAllMatch(match)) catchAll = true;
+      if (effective.matches.length > 0 && !unresolvedDelegate && isCatchAllMatch(match)) catchAll = true;
     }
   }
   return routes;
 }
 
-function routeAction(vsRoute: VirtualServiceRoute, target: (destination: RouteDestination) => WeightedCluster): Route["action"] {
-  if (vsRoute.delegate) return { kind: "delegate", delegate: vsRoute.delegate };
+function routeAction(effective: EffectiveHttpRoute, target: (destination: RouteDestination) => WeightedCluster): Route["action"] {
+  const { vsRoute } = effective;
+  if (vsRoute.delegate && effective.written) return { kind: "delegate", delegate: vsRoute.delegate };
   if (vsRoute.redirect) return { kind: "redirect", redirect: vsRoute.redirect };
-  if (vsRoute.directResponse) {
-    const status = vsRoute.directResponse.status;
+  if (effective.directResponse) {
+    const status = effective.directResponse.status;
     return { kind: "directResponse", status: typeof status === "number" ? status : 0 };
   }
-  return { kind: "route", clusters: vsRoute.destinations.map(target), mirrors: vsRoute.mirrors.map(target) };
+  return { kind: "route", clusters: weightedDestinations(vsRoute.destinations, target), mirrors: vsRoute.mirrors.map(target) };
+}
+
+/**
+ * istiod's applyHTTPRouteDestination: one destination is the route's cluster whatever its weight; of
+ * several, those weighing 0 (an omitted weight is 0) are left out of the weighted clusters.
+ */
+export function weightedDestinations(destinations: readonly RouteDestination[], target: (destination: RouteDestination) => WeightedCluster): WeightedCluster[] {
+  if (destinations.length === 1) return [{ ...target(destinations[0]), weight: 100 }];
+  const weighted = destinations.filter((destination) => (destination.weight ?? 0) > 0);
+  if (weighted.length === 0) return destinations.map((destination) => ({ ...target(destination), weight: destination.weight ?? 0 }));
+  return weighted.map((destination) => ({ ...target(destination), weight: destination.weight ?? 0 }));
 }
 
 function defaultRoute(scope: OutboundScope, service: MeshService, port: number): Route {

@@ -16,7 +16,16 @@ import {
 } from "./envoy.js";
 import type { GatewayInfo, GatewayServer } from "./gateways.js";
 import type { MeshGraph } from "./index.js";
-import { OutboundScope, exportGroup, gatewaysAllow, isCatchAllMatch, targetPortOf, translateHttpRoutes } from "./outbound.js";
+import {
+  OutboundScope,
+  exportGroup,
+  gatewaysAllow,
+  graphDelegateResolver,
+  isCatchAllMatch,
+  targetPortOf,
+  translateHttpRoutes,
+  weightedDestinations,
+} from "./outbound.js";
 import { isExportedTo } from "./services.js";
 import { sidecarFor, type SidecarInfo } from "./sidecars.js";
 import type { Provenance, Workload } from "./types.js";
@@ -168,15 +177,19 @@ export class GatewayProxy {
           if (virtualHost.virtualServices.includes(vs)) continue;
           virtualHost.virtualServices.push(vs);
           virtualHost.routes.push(
-            ...translateHttpRoutes(vs, bound.server.port.number, gateways, (destination) =>
-              this.scope.destinationCluster(destination, bound.server.port.number),
+            ...translateHttpRoutes(
+              vs,
+              bound.server.port.number,
+              gateways,
+              (destination) => this.scope.destinationCluster(destination, bound.server.port.number),
+              graphDelegateResolver(this.graph),
             ),
           );
         }
       }
     }
     for (const virtualHost of hosts.values()) {
-      const catchAll = virtualHost.routes.filter((route) => isCatchAllMatch(route.match));
+      const catchAll = virtualHost.routes.filter((route) => isCatchAllMatch(route.match, this.proxy.workload));
       if (catchAll.length > 0) virtualHost.routes = [...virtualHost.routes.filter((route) => !catchAll.includes(route)), ...catchAll];
     }
     const config = { name, virtualHosts: [...hosts.values()] };
@@ -226,8 +239,8 @@ export class GatewayProxy {
         if (route.protocol === "http") continue;
         const applies =
           route.matches.length === 0 ||
-          route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, [bound.gateway.key]));
-        if (applies) return route.destinations.map((destination) => this.scope.destinationCluster(destination, port));
+          route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, [bound.gateway.key], vs.namespace));
+        if (applies) return weightedDestinations(route.destinations, (destination) => this.scope.destinationCluster(destination, port));
       }
     }
     return [];

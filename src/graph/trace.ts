@@ -10,8 +10,8 @@ import { hostMatches } from "../model/hosts.js";
 import { asArray, asRecord, asString, type Resource } from "../model/resource.js";
 import type { Cluster, ClientTlsMode, Endpoint, Listener, Route, VirtualHost, WeightedCluster } from "./envoy.js";
 import type { MeshGraph } from "./index.js";
-import { OutboundScope, translateHttpRoutes } from "./outbound.js";
-import type { Proxy } from "./proxies.js";
+import { OutboundScope, graphDelegateResolver, translateHttpRoutes } from "./outbound.js";
+import { serverHostsFor, type Proxy } from "./proxies.js";
 import { Positions, resourceRef, type Position, type ResourceRef } from "./render/provenance.js";
 import type { MeshService, Provenance, Workload } from "./types.js";
 
@@ -178,6 +178,17 @@ export function matchVirtualHost(virtualHosts: readonly VirtualHost[], authority
     }
   }
   return suffix?.vh ?? prefix?.vh ?? any;
+}
+
+/**
+ * The host Envoy matches against virtual host domains: istiod sets `ignore_port_in_host_matching` on
+ * sidecar outbound (httproute.go buildSidecarOutboundHTTPRouteConfig) and gateway
+ * (gateway.go buildGatewayRoutes) route configurations, so a `:port` suffix of the Host is dropped.
+ * The `:authority` header itself keeps it (route `authority` / header matches see the port).
+ */
+export function hostForVirtualHostMatching(authority: string): string {
+  const match = /^(\[[^\]]*\]|[^:]*):\d+$/.exec(authority);
+  return match ? match[1] : authority;
 }
 
 const regexCache = new Map<string, RE2JS | null>();
@@ -395,7 +406,7 @@ class Tracer {
     hop.listener = listener.name;
     const config = scope.routeConfig(port);
     hop.routeConfig = config.name;
-    const vh = matchVirtualHost(config.virtualHosts, this.request.authority);
+    const vh = matchVirtualHost(config.virtualHosts, hostForVirtualHostMatching(this.request.authority));
     if (!vh) {
       hop.virtualHost = scope.outboundTrafficPolicy === "REGISTRY_ONLY" ? "block_all" : "allow_any";
       return this.unknownHost(hop, scope, listener.name);
@@ -456,7 +467,7 @@ class Tracer {
       const target = route.action.delegate;
       const delegate = this.graph.virtualServices.find((vs) => vs.namespace === target.namespace && vs.name === target.name);
       if (!delegate) return { route, match: route.match };
-      const children = translateHttpRoutes(delegate, port, gateways, (destination) => scope.destinationCluster(destination, port));
+      const children = translateHttpRoutes(delegate, port, gateways, (destination) => scope.destinationCluster(destination, port), graphDelegateResolver(this.graph));
       for (const child of children) {
         if (child.action.kind !== "delegate" && routeMatches(child.match, context)) return { route: child, match: { ...route.match, ...child.match } };
       }
@@ -575,9 +586,34 @@ class Tracer {
     if (chain.routeConfigName) {
       const config = gateway.routeConfig(chain.routeConfigName);
       hop.routeConfig = chain.routeConfigName;
-      const vh = config ? matchVirtualHost(config.virtualHosts, this.request.authority) : undefined;
+      // Servers with tls.httpsRedirect set require_tls ALL on their virtual hosts, and get a virtual host
+      // of their own for each of their hosts no VirtualService serves (gateway.go buildGatewayRoutes).
+      const redirecting = (listener.servers ?? []).filter(
+        (s) => gateway.routeConfigName({ ...s, targetPort: port }) === chain.routeConfigName && s.server.tls?.httpsRedirect === true,
+      );
+      const known = new Set((config?.virtualHosts ?? []).map((v) => v.name.replace(/:\d+$/, "")));
+      const redirectOnly: VirtualHost[] = [];
+      for (const s of redirecting) {
+        for (const h of s.server.hosts) {
+          const name = h.written.toLowerCase();
+          if (known.has(name)) continue;
+          known.add(name);
+          redirectOnly.push({ name: `${name}:${s.server.port.number}`, domains: [name], routes: [], virtualServices: [] });
+        }
+      }
+      const host = hostForVirtualHostMatching(this.request.authority);
+      const vh = matchVirtualHost([...(config?.virtualHosts ?? []), ...redirectOnly], host);
       if (!vh) return { outcome: "404 NR", reason: `no VirtualService bound to ${gatewayNames(listener)} serves ${this.request.authority} on this port` };
       hop.virtualHost = vh.name;
+      const vhHost = vh.name.replace(/:\d+$/, "");
+      const requireTls =
+        redirectOnly.includes(vh) ||
+        redirecting.some((s) =>
+          vh.virtualServices.some((vs) => vs.gateways.some((g) => g.gateway === s.gateway.key) && serverHostsFor(s.server, vs).includes(vhHost)),
+        );
+      if (requireTls && this.request.scheme === "http") {
+        return { outcome: "redirect", reason: `redirect 301 to https://${host}${this.request.path} (the Gateway server sets tls.httpsRedirect)` };
+      }
       const server = listener.servers?.find((s) => gateway.routeConfigName({ ...s, targetPort: port }) === chain.routeConfigName);
       return this.routeAndFollow(hop, vh, gateway.scope, server?.server.port.number ?? this.request.port, [server?.gateway.key ?? ""], proxy.workload);
     }

@@ -135,3 +135,38 @@ describe("delegate VirtualServices (virtualservice_controller.go / virtualservic
     expect(clustersOf(trace(yaml, "http://reviews:9080/z"))).toEqual([`outbound|9080|v3|${R}@100`]);
   });
 });
+
+describe("gateway virtual hosts (gateway.go buildGatewayRoutes)", () => {
+  // A server with tls.httpsRedirect sets require_tls: ALL on its virtual hosts: plaintext requests get a 301.
+  it("an HTTP server with httpsRedirect answers plaintext requests with a redirect", () => {
+    const gateway = `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [web.example.com]
+    tls: {httpsRedirect: true}
+`;
+    const yaml = `${BASE}${gateway}${virtualService("web", "default", "  hosts: [web.example.com]\n  gateways: [gw]\n  http:\n  - route: [{destination: {host: reviews}}]\n")}`;
+    const result = trace(yaml, "http://web.example.com/", { from: "istio-system/istio-ingressgateway" });
+    expect(result.outcome).toBe("redirect");
+    expect(result.reason).toContain("https://web.example.com/");
+  });
+});
+
+describe("gateway route order (route.go SortVHostRoutes / IsCatchAllRoute, sourceMatchHTTP)", () => {
+  // A match on sourceLabels the gateway pod carries is generated without conditions: a catch-all, moved last.
+  it("a sourceLabels-only match that selects the gateway is a catch-all moved after other VirtualServices' routes", () => {
+    const yaml = `${BASE}${ingressGateway("gw", "default", '["web.example.com"]')}${virtualService(
+      "a",
+      "default",
+      "  hosts: [web.example.com]\n  gateways: [gw]\n  http:\n  - match: [{sourceLabels: {istio: ingressgateway}}]\n    route: [{destination: {host: reviews, subset: v1}}]\n",
+    )}${virtualService("b", "default", "  hosts: [web.example.com]\n  gateways: [gw]\n  http:\n  - match: [{uri: {prefix: /b}}]\n    route: [{destination: {host: reviews, subset: v2}}]\n")}`;
+    const from = "istio-system/istio-ingressgateway";
+    expect(clustersOf(trace(yaml, "http://web.example.com/b", { from }))).toEqual([`outbound|9080|v2|${R}@100`]);
+    expect(clustersOf(trace(yaml, "http://web.example.com/a", { from }))).toEqual([`outbound|9080|v1|${R}@100`]);
+  });
+});
