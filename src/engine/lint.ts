@@ -2,7 +2,7 @@ import { isAbsolute, relative } from "node:path";
 import { Locator } from "../load/locate.js";
 import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
-import { documentPath } from "../model/resource.js";
+import { resourceSpan } from "../model/resource.js";
 import { buildGraph } from "../graph/index.js";
 import { SchemaRegistry } from "../schema/registry.js";
 import { validateModel, type SchemaProblem } from "../schema/index.js";
@@ -74,11 +74,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
 
   // rules
   const locator = new Locator();
-  const position = (resource: Resource, path: readonly (string | number)[]) => {
-    const source = resource.source;
-    if (!source) return undefined;
-    return locator.locate(source.file, source.document.index, documentPath(resource, path), source.document.span).span.start;
-  };
+  const position = (resource: Resource, path: readonly (string | number)[]) => resourceSpan(locator, resource, path)?.start;
   // Each rule's reports, in the rules' order; a rule that reads `schemaProblems` before the schema
   // stage is done is set aside (its reports dropped) and run again after it.
   const reportsByRule = new Map<Rule, { rule: Rule; report: Report; severity: 1 | 2 }[]>();
@@ -190,12 +186,7 @@ function toResults(
     );
   }
   const suppressions = new Map<SourceFile, Suppressions>();
-  const place = (resource: Resource, path: readonly (string | number)[] | undefined): Span | undefined => {
-    const source = resource.source;
-    if (!source) return undefined;
-    const target = path && path.length > 0 ? path : ["metadata", "name"];
-    return locator.locate(source.file, source.document.index, documentPath(resource, target), source.document.span).span;
-  };
+  const place = (resource: Resource, path: readonly (string | number)[] | undefined): Span | undefined => resourceSpan(locator, resource, path);
   const push = (resource: Resource, message: Omit<LintMessage, "line" | "column">, path?: readonly (string | number)[]) => {
     const file = resource.source?.file;
     if (!file) return;

@@ -121,6 +121,41 @@ export function clientTlsSetting(
   return undefined;
 }
 
+/** The Envoy cluster type istiod gives a service: EDS for Kubernetes services, by resolution for ServiceEntries. */
+function clusterType(service: MeshService): Cluster["type"] {
+  if (service.origin === "Service") return service.resolution === "ExternalName" ? "STRICT_DNS" : "EDS";
+  switch (service.resolution) {
+    case "DNS":
+      return "STRICT_DNS";
+    case "DNS_ROUND_ROBIN":
+      return "LOGICAL_DNS";
+    case "STATIC":
+      return "EDS";
+    default:
+      return "ORIGINAL_DST";
+  }
+}
+
+/**
+ * A client cluster's TLS: the DestinationRule's explicit `tls` (subset port-level > subset > port-level
+ * > top-level); else auto mTLS — plaintext for mesh-external services and services whose namespace- or
+ * mesh-level PeerAuthentication is DISABLE, Istio mTLS otherwise (to endpoints with a sidecar).
+ */
+export function clusterTls(
+  graph: MeshGraph,
+  rule: EffectiveDestinationRule | undefined,
+  service: MeshService,
+  port: number,
+  subset: SubsetInfo | undefined,
+): ClusterTls {
+  const explicit = clientTlsSetting(rule, port, subset);
+  if (explicit) return { mode: explicit.mode, source: "destination-rule", provenance: explicit.provenance };
+  if (!graph.mesh.enableAutoMtls) return { mode: "DISABLE", source: "none" };
+  if (service.location === "MESH_EXTERNAL") return { mode: "DISABLE", source: "auto" };
+  const inferred = graph.peerAuthentications.namespaceLevelMode(service.namespace);
+  return { mode: inferred.mode === "DISABLE" ? "DISABLE" : "ISTIO_MUTUAL", source: "auto", inferredFrom: inferred };
+}
+
 /** Resolves a Service port's target to the workload's container port number. */
 export function targetPortOf(port: ServicePort, workload: Workload | undefined): number | undefined {
   if (port.targetPort === undefined) return port.port;
@@ -270,10 +305,7 @@ export class OutboundScope {
     const rule = this.destinationRule(service);
     const subset = subsetName ? rule?.subsets.get(subsetName) : undefined;
     if (subsetName && !subset) return undefined;
-    const explicit = clientTlsSetting(rule, port.port, subset);
-    const tls: ClusterTls = explicit
-      ? { mode: explicit.mode, source: "destination-rule", provenance: explicit.provenance }
-      : this.autoTls(service);
+    const tls = clusterTls(this.graph, rule, service, port.port, subset);
     const graph = this.graph;
     let endpoints: Endpoint[] | undefined;
     const provenance: Provenance[] = [port.provenance];
@@ -281,18 +313,7 @@ export class OutboundScope {
     return {
       name: outboundClusterName(port.port, subsetName, service.hostname),
       direction: "outbound",
-      type:
-        service.origin === "Service"
-          ? service.resolution === "ExternalName"
-            ? "STRICT_DNS"
-            : "EDS"
-          : service.resolution === "DNS" || service.resolution === "DNS_ROUND_ROBIN"
-            ? service.resolution === "DNS"
-              ? "STRICT_DNS"
-              : "LOGICAL_DNS"
-            : service.resolution === "STATIC"
-              ? "EDS"
-              : "ORIGINAL_DST",
+      type: clusterType(service),
       service,
       port,
       subset,
@@ -301,15 +322,6 @@ export class OutboundScope {
       endpoints: () => (endpoints ??= endpointsOf(graph, service, port, subset)),
       provenance,
     };
-  }
-
-  /** Auto mTLS: plaintext for mesh-external services and services inferred DISABLE; else Istio mTLS where a sidecar is. */
-  private autoTls(service: MeshService): ClusterTls {
-    if (!this.graph.mesh.enableAutoMtls) return { mode: "DISABLE", source: "none" };
-    if (service.location === "MESH_EXTERNAL") return { mode: "DISABLE", source: "auto" };
-    const inferred = this.graph.peerAuthentications.namespaceLevelMode(service.namespace);
-    if (inferred.mode === "DISABLE") return { mode: "DISABLE", source: "auto", inferredFrom: inferred };
-    return { mode: "ISTIO_MUTUAL", source: "auto", inferredFrom: inferred };
   }
 
   /** The cluster a route destination targets from this scope, on a listener port. */

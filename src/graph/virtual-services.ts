@@ -2,7 +2,7 @@ import type { NodePath } from "../load/types.js";
 import type { MeshModel, Resource } from "../model/index.js";
 import { resolveHost } from "../model/hosts.js";
 import { asArray, asRecord, asString } from "../model/resource.js";
-import { isExportedTo, resolveExportTo } from "./services.js";
+import { resolveExportTo } from "./services.js";
 import type { Provenance } from "./types.js";
 
 /** A route destination (or mirror), its host resolved against the VirtualService's namespace. */
@@ -156,12 +156,4 @@ export function collectVirtualServices(model: MeshModel): VirtualServiceInfo[] {
     .filter((resource) => resource.group.endsWith("istio.io"))
     .sort(configOrder)
     .map(virtualServiceInfo);
-}
-
-/**
- * Whether a VirtualService is visible to proxies in a namespace. Its own namespace sees it only when
- * exported there (`.` or by name), as for every exportTo in Istio.
- */
-export function virtualServiceVisible(vs: VirtualServiceInfo, namespace: string): boolean {
-  return isExportedTo(vs.exportTo, namespace);
 }

@@ -1,4 +1,5 @@
-import type { NodePath, SourceDocument, SourceFile } from "../load/types.js";
+import type { Locator } from "../load/locate.js";
+import type { NodePath, SourceDocument, SourceFile, Span } from "../load/types.js";
 import { isNamespaced, kindInfo, splitApiVersion } from "./kinds.js";
 
 /** Where a resource came from: linted input, context (informs, never reported), or assumed by mesh-lint. */
@@ -97,4 +98,15 @@ export function toResource(
 export function documentPath(resource: Resource, path: NodePath): NodePath {
   const base = resource.source?.document.base ?? [];
   return base.length ? [...base, ...path] : path;
+}
+
+/**
+ * Where a node of a resource is written (its `metadata.name` when the path is empty); undefined for
+ * resources mesh-lint assumed.
+ */
+export function resourceSpan(locator: Locator, resource: Resource, path: NodePath = []): Span | undefined {
+  const source = resource.source;
+  if (!source) return undefined;
+  const target = path.length > 0 ? path : ["metadata", "name"];
+  return locator.locate(source.file, source.document.index, documentPath(resource, target), source.document.span).span;
 }

@@ -1,6 +1,6 @@
 import type { Cluster, ClusterTls, DestinationRuleInfo, MeshGraph, MeshService, OutboundScope, Provenance, ServicePort, SubsetInfo, VirtualServiceInfo, Workload } from "../graph/index.js";
 import { outboundClusterName } from "../graph/envoy.js";
-import { clientTlsSetting, endpointsOf, gatewaysAllow } from "../graph/outbound.js";
+import { clusterTls, endpointsOf, gatewaysAllow } from "../graph/outbound.js";
 import { effectiveMtlsProvenance, type EffectiveMtls } from "../graph/peer-authentication.js";
 import { provenanceKey } from "../graph/types.js";
 import { selects, workloadInAmbientMode } from "../graph/workloads.js";
@@ -188,13 +188,7 @@ function clientTls(graph: MeshGraph, client: Client, cluster: Cluster): ClusterT
   if (rule === cluster.destinationRule) return tls;
   const subset = cluster.subset ? rule?.subsets.get(cluster.subset.name) : undefined;
   if (cluster.subset && !subset) return undefined;
-  const explicit = clientTlsSetting(rule, cluster.port.port, subset);
-  if (explicit) return { mode: explicit.mode, source: "destination-rule", provenance: explicit.provenance };
-  if (tls.source !== "destination-rule") return tls;
-  // Auto mTLS, as the scope computes it without the DestinationRule's tls.
-  if (!graph.mesh.enableAutoMtls) return { mode: "DISABLE", source: "none" };
-  const inferred = graph.peerAuthentications.namespaceLevelMode(service.namespace);
-  return { mode: inferred.mode === "DISABLE" ? "DISABLE" : "ISTIO_MUTUAL", source: "auto", inferredFrom: inferred };
+  return clusterTls(graph, rule, service, cluster.port.port, subset);
 }
 
 /** A server endpoint as the rule judges it: a workload of the input that is not a gateway nor in ambient mode. */

@@ -46,8 +46,8 @@ export interface Report {
 export interface RuleContext extends RuleInputs {
   report(report: Report): void;
   /**
-   * The line and column of a node of a resource, for messages that point at another place ("route 0,
-   * line 12, shadows it"). Undefined for resources mesh-lint assumed. Rules never parse YAML themselves.
+   * The line and column of a node of a resource (its `metadata.name` for an empty path), for messages
+   * that point at another place ("route 0, line 12, shadows it"). Undefined for resources mesh-lint assumed. Rules never parse YAML themselves.
    */
   position(resource: Resource, path: NodePath): { line: number; column: number } | undefined;
   /** Whether a rule runs in this lint (not configured `off`). */

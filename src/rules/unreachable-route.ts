@@ -73,7 +73,7 @@ class State {
 
   /** `line N` of a node, or `file:N` when it is written in another file than `from`. */
   where(resource: Resource, path: NodePath, from: Resource): string {
-    const position = this.context.position(resource, path.length > 0 ? path : ["metadata", "name"]);
+    const position = this.context.position(resource, path);
     if (!position || !resource.source) return "assumed";
     if (resource.source.file !== from.source?.file) return `${basename(resource.source.file.path)}:${position.line}`;
     return `line ${position.line}`;

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { Locator } from "../../load/locate.js";
-import { documentPath, type Resource } from "../../model/resource.js";
+import { resourceSpan, type Resource } from "../../model/resource.js";
 import type { Provenance } from "../types.js";
 
 export interface ResourceRef {
@@ -42,12 +42,11 @@ export class Positions {
     const position: Position = { ...resourceRef(resource) };
     if (path.length > 0) position.path = path.join(".");
     const source = resource.source;
-    if (!source) {
+    const span = resourceSpan(this.locator, resource, path);
+    if (!source || !span) {
       position.assumed = true;
       return position;
     }
-    const target = path.length > 0 ? [...path] : ["metadata", "name"];
-    const { span } = this.locator.locate(source.file, source.document.index, documentPath(resource, target), source.document.span);
     position.file = isAbsolute(source.file.path) ? relative(this.cwd, source.file.path) || source.file.path : source.file.path;
     position.line = span.start.line;
     return position;

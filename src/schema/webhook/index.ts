@@ -43,12 +43,6 @@ const CHECKS: Record<string, Record<string, Check>> = {
   },
 };
 
-/** Whether `webhookProblems` knows the object's group and kind. */
-export function hasWebhookChecks(apiVersion: unknown, kind: unknown): boolean {
-  const group = s(apiVersion).split("/")[0];
-  return typeof kind === "string" && CHECKS[group]?.[kind] !== undefined;
-}
-
 /**
  * What istiod's validating webhook would reject (severity 2) or warn about (severity 1) in one
  * Istio object. Never throws.
