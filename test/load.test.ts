@@ -149,6 +149,22 @@ describe("positions: every node can be located exactly", () => {
     expect(found.span.end).toMatchObject({ line: endLine, column: endColumn });
   });
 
+  // Each document is parsed alone; the positions must be those of the whole file whatever its shape.
+  const shapes: { name: string; text: string; doc: number; path: (string | number)[]; line: number; column: number }[] = [
+    { name: "CRLF line ends", text: "a: 1\r\n---\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: x\r\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
+    { name: "content on the --- line", text: "apiVersion: v1\nkind: A\n--- {apiVersion: v1, kind: B, metadata: {name: b}}\n", doc: 1, path: ["metadata", "name"], line: 3, column: 42 },
+    { name: "a %TAG directive of the file (whole-file fallback)", text: "%TAG !e! tag:example.com,2000:\n---\napiVersion: v1\nkind: A\nmetadata: !e!m\n  name: a\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
+    { name: "a broken document before (recovering parse)", text: "a: [1\n---\napiVersion: v1\nkind: A\nmetadata:\n  name: a\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
+    { name: "after a ... end marker", text: "apiVersion: v1\nkind: A\n...\n---\napiVersion: v1\nkind: B\nmetadata:\n  name: b\n", doc: 1, path: ["metadata", "name"], line: 8, column: 3 },
+  ];
+  it.each(shapes)("$name", ({ text: source, doc, path, line, column }) => {
+    const parsed = parseSource("shape.yaml", source, "lint");
+    const document = parsed.documents[doc];
+    const found = new Locator().locate(parsed, document.index, path, document.span);
+    expect(found.exact).toBe(true);
+    expect(found.span.start).toMatchObject({ line, column });
+  });
+
   it("document spans follow the --- markers", () => {
     expect(documentSpans("a: 1\n---\nb: 2\n").map((s) => [s.start.line, s.end.line])).toEqual([
       [1, 1],

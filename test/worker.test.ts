@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { lint, type LintOptions } from "../src/engine/lint.js";
 import { loadInput, workerThreshold } from "../src/engine/load-stage.js";
+import type { LoadWorkerInput, LoadWorkerMessage, ValidatedMessage } from "../src/engine/load-worker.js";
+import { readSourceSync } from "../src/load/read.js";
 import { DEFAULT_MESH } from "../src/model/mesh.js";
 // @ts-expect-error: a plain JavaScript module without types
 import { generateMesh } from "../scripts/generate-mesh.mjs";
@@ -29,6 +32,17 @@ function meshFixture(extra: Record<string, string | Buffer> = {}): string {
   return fixture(files);
 }
 
+/** The YAML files of the fixture's `mesh` directory, absolute, as discovery lists them. */
+function mesh(root: string): string[] {
+  const out: string[] = [];
+  const walk = (path: string) => {
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name));
+    else if (/\.ya?ml$/.test(path)) out.push(path);
+  };
+  walk(join(root, "mesh"));
+  return out;
+}
+
 function options(cwd: string, patterns: string[], threshold: number): LintOptions {
   return {
     cwd,
@@ -44,10 +58,10 @@ function options(cwd: string, patterns: string[], threshold: number): LintOption
   };
 }
 
-describe("schema worker: same results as inline validation", () => {
+describe("load worker: same results as loading and validating inline", () => {
   const dir = meshFixture();
 
-  it("the worker and this thread validate every file between them (forced by the threshold)", async () => {
+  it("the worker and this thread parse and validate every file between them (forced by the threshold)", async () => {
     const loaded = await loadInput({ ...options(dir, ["mesh"], 0), debug: () => {} });
     const documents = loaded.lintFiles.reduce((sum, file) => sum + file.documents.length, 0);
     expect((await loaded.prevalidated()).size).toBe(documents);
@@ -115,17 +129,26 @@ describe("schema worker: same results as inline validation", () => {
       "nonsense.mjs": 'import { parentPort } from "node:worker_threads";\nparentPort.postMessage({ files: [null, 42] });\n',
       "partial.mjs":
         'import { parentPort, workerData } from "node:worker_threads";\nparentPort.postMessage({ files: workerData.paths.map(() => null) });\n',
-      // Claims every file, then dies: nothing is left for the main thread to claim.
+      // Claims every file to parse and to validate, then dies: nothing is left for the main thread to claim.
       "claims.mjs":
         'import { workerData } from "node:worker_threads";\nimport { writeFileSync } from "node:fs";\n' +
         "Atomics.store(new Int32Array(workerData.claims), 0, workerData.paths.length);\n" +
+        "Atomics.store(new Int32Array(workerData.claims), 1, workerData.paths.length);\n" +
         'writeFileSync(new URL("./claims.mjs.claimed", import.meta.url), "");\nprocess.exit(3);\n',
-      // Claims every file and reports bad document counts: the main thread trusts none of it.
+      // Claims every file, parses none, and reports bad document counts: the main thread trusts none of it.
       "miscounts.mjs":
         'import { parentPort, workerData } from "node:worker_threads";\nimport { writeFileSync } from "node:fs";\n' +
         "Atomics.store(new Int32Array(workerData.claims), 0, workerData.paths.length);\n" +
+        "Atomics.store(new Int32Array(workerData.claims), 1, workerData.paths.length);\n" +
         'writeFileSync(new URL("./miscounts.mjs.claimed", import.meta.url), "");\n' +
-        "parentPort.postMessage({ validated: workerData.paths.map((_, i) => i), counts: workerData.paths.map(() => 99), problems: {} });\n",
+        'parentPort.postMessage({ type: "parse-done" });\n' +
+        'parentPort.postMessage({ type: "validated", validated: workerData.paths.map((_, i) => i), counts: workerData.paths.map(() => 99), problems: {} });\n',
+      // Delivers a parsed file that is not the one it claimed: nothing it sent is used.
+      "wrong-file.mjs":
+        'import { parentPort, workerData } from "node:worker_threads";\n' +
+        "const claims = new Int32Array(workerData.claims);\n" +
+        "const i = Atomics.add(claims, 0, 1);\n" +
+        'parentPort.postMessage({ type: "parsed", files: [{ index: i, file: { path: "/elsewhere.yaml", role: "lint", text: "", documents: [], skipped: [], problems: [] } }] });\n',
     });
     /** Until the script has claimed every file (so that the main thread finds none left). */
     const claimed = async (name: string) => {
@@ -136,7 +159,7 @@ describe("schema worker: same results as inline validation", () => {
     const inline = await loadInput({ ...options(dir, ["mesh"], Infinity), debug: () => {} });
     const documents = inline.lintFiles.reduce((sum, file) => sum + file.documents.length, 0);
     const inlineLint = await lint(options(dir, ["mesh"], Infinity));
-    for (const name of ["throws.mjs", "exits.mjs", "nonsense.mjs", "partial.mjs", "claims.mjs", "miscounts.mjs"]) {
+    for (const name of ["throws.mjs", "exits.mjs", "nonsense.mjs", "partial.mjs", "claims.mjs", "miscounts.mjs", "wrong-file.mjs"]) {
       const script = pathToFileURL(join(scripts, name));
       const loaded = await loadInput({ ...options(dir, ["mesh"], 0), debug: () => {}, workerScript: script });
       if (name === "claims.mjs" || name === "miscounts.mjs") await claimed(name);
@@ -149,6 +172,39 @@ describe("schema worker: same results as inline validation", () => {
       const linted = await lint({ ...options(dir, ["mesh"], 0), workerScript: script } as LintOptions);
       expect(linted.results, name).toEqual(inlineLint.results);
     }
+  });
+
+  it("the worker alone: the files it posts are those this thread would parse, values of every YAML type included", async () => {
+    const script = resolve(__dirname, "../dist/engine/load-worker.js");
+    if (!existsSync(script)) return void console.warn("skipped: dist/engine/load-worker.js is not built (npm run build)");
+    const typed = fixture({
+      "typed.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\n  creationTimestamp: 2024-01-02T03:04:05Z\n" +
+        "data:\n  base: &b {a: '1'}\n  copy: *b\n  float: .inf\n---\n# only a comment\n---\n- not an object\n",
+    });
+    const paths = [...mesh(dir), join(typed, "typed.yaml")];
+    const claims = new SharedArrayBuffer(8);
+    const messages: LoadWorkerMessage[] = [];
+    await new Promise<void>((done, failed) => {
+      const worker = new Worker(script, { workerData: { paths, claims } satisfies LoadWorkerInput });
+      worker.on("message", (message: LoadWorkerMessage) => messages.push(message));
+      worker.once("error", failed);
+      worker.once("exit", () => done());
+    });
+    const parsed = messages.flatMap((message) => (message.type === "parsed" ? message.files : []));
+    expect(parsed.map((entry) => entry.index).sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
+    for (const { index, file } of parsed) expect(file, paths[index]).toEqual(readSourceSync(paths[index], paths[index], "lint"));
+    const typedFile = parsed.find((entry) => entry.index === paths.length - 1)!.file;
+    expect(typedFile.documents[0].value.data).toEqual({ base: { a: "1" }, copy: { a: "1" }, float: Infinity });
+    expect(typedFile.skipped.map((skipped) => skipped.reason)).toHaveLength(2);
+    // Then it validates every file, with the problems inline validation finds.
+    const validated = messages.find((message) => message.type === "validated") as ValidatedMessage;
+    expect(validated.validated.sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
+    const inline = await loadInput({ ...options(dir, ["mesh"], Infinity), debug: () => {} });
+    const byPath = new Map(inline.lintFiles.map((file) => [file.path, file]));
+    const withProblems = Object.keys(validated.problems).map((i) => paths[Number(i)]);
+    expect(withProblems.length).toBeGreaterThan(0);
+    for (const path of withProblems) expect(byPath.has(path), path).toBe(true);
   });
 
   it("the threshold comes from the option, else MESH_LINT_WORKER_THRESHOLD, else 64 when a core is idle", () => {

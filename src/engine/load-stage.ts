@@ -1,9 +1,10 @@
 /**
  * The load stage: finds the files, reads and parses them. On big runs, when a core is spare, one
- * worker thread (see `schema-worker.ts`) reads, parses and validates the lint files while the main
- * thread loads them too and runs model, graph and rules; the worker's problems (only those, keyed by
- * file and document) reach the schema stage through `prevalidated`, which the engine calls after the
- * rules. Small runs load everything here and validate inline.
+ * worker thread (see `load-worker.ts`) parses about half of the lint files beside this thread and
+ * posts them here, so each file is parsed once; then, while this thread runs model, graph and rules,
+ * it validates them. Its problems (keyed by file and document) reach the schema stage through
+ * `prevalidated`, which the engine calls after the rules. Small runs load everything here and
+ * validate inline.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -17,7 +18,7 @@ import { toResource } from "../model/resource.js";
 import { validateResource } from "../schema/index.js";
 import { SchemaRegistry } from "../schema/registry.js";
 import type { SchemaProblem } from "../schema/types.js";
-import type { SchemaWorkerInput, SchemaWorkerOutput } from "./schema-worker.js";
+import type { LoadWorkerInput, LoadWorkerMessage, ValidatedMessage } from "./load-worker.js";
 
 export interface LoadInputOptions {
   cwd: string;
@@ -37,7 +38,7 @@ export interface LoadInputOptions {
    * `Infinity` never). Results are the same either way.
    */
   workerThreshold?: number;
-  /** The worker's script (default: `schema-worker.js` of the build); tests give failing ones. */
+  /** The worker's script (default: `load-worker.js` of the build); tests give failing ones. */
   workerScript?: URL;
   /** Told as files are loaded (the CLI's progress line). */
   onProgress?: (event: LintProgress) => void;
@@ -70,7 +71,7 @@ const DEFAULT_WORKER_THRESHOLD = 64;
 const WORKER_YOUNG_GENERATION_MB = 64;
 
 /**
- * Lint files from which on the schema worker is used: the `workerThreshold` option, else the
+ * Lint files from which on the load worker is used: the `workerThreshold` option, else the
  * `MESH_LINT_WORKER_THRESHOLD` environment variable (`0` always uses it, `Infinity` never), else 64
  * when a core is idle (see {@link spareCore}) and never when none is.
  */
@@ -122,24 +123,33 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
   const lintPaths = found.files.map((file) => file.path);
   const lintSet = new Set(lintPaths);
 
-  // The worker reads, parses and validates the files that are not ignored explicitly, claiming them
-  // one by one from a shared counter; this thread loads every file itself (no values are copied
-  // between threads) and goes on with model, graph and rules, then claims what is left.
+  // The worker and this thread parse the files that are not ignored explicitly between them, each
+  // claiming the next one from a shared counter; the worker posts its files here. While this thread
+  // runs model, graph and rules, the worker validates the files (see `load-worker.ts`).
   const candidates = found.files.flatMap((file, index) => (file.ignoredExplicitly ? [] : [index]));
   const script = options.workerScript ?? workerScript();
   const useWorker = script !== undefined && candidates.length > 0 && candidates.length >= workerThreshold(options.workerThreshold);
-  const claims = useWorker ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const claims = useWorker ? new Int32Array(new SharedArrayBuffer(8)) : undefined;
   const workerStarted = performance.now();
-  const pending = useWorker ? runWorker(script, { paths: candidates.map((index) => lintPaths[index]), claims: claims!.buffer as SharedArrayBuffer }) : undefined;
+  const worker = useWorker ? runWorker(script, { paths: candidates.map((index) => lintPaths[index]), claims: claims!.buffer as SharedArrayBuffer }) : undefined;
 
   const lintFiles: SourceFile[] = new Array(lintPaths.length);
   const progress = options.onProgress;
   let loaded = 0;
-  progress?.({ stage: "load", done: 0, total: lintPaths.length });
-  lintPaths.forEach((path, index) => {
-    lintFiles[index] = readSourceSync(path, path, "lint");
-    if (progress) progress({ stage: "load", done: ++loaded, total: lintPaths.length });
-  });
+  const tell = () => progress?.({ stage: "load", done: Math.min(lintPaths.length, loaded + (claims ? Atomics.load(claims, 0) : 0)), total: lintPaths.length });
+  tell();
+  const readHere = (index: number) => {
+    lintFiles[index] = readSourceSync(lintPaths[index], lintPaths[index], "lint");
+    loaded++;
+    if (progress) tell();
+  };
+  if (worker && claims) {
+    for (let i = Atomics.add(claims, 0, 1); i < candidates.length; i = Atomics.add(claims, 0, 1)) readHere(candidates[i]);
+    // The files the worker parsed; those it claimed and did not deliver (it failed) are parsed here.
+    for (const [i, file] of await worker.parsed) lintFiles[candidates[i]] = file;
+  }
+  for (let index = 0; index < lintPaths.length; index++) if (!lintFiles[index]) readHere(index);
+  progress?.({ stage: "load", done: lintPaths.length, total: lintPaths.length });
 
   let contextFiles: SourceFile[] = [];
   if (options.contextPatterns.length > 0) {
@@ -156,16 +166,18 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
 
   const prevalidated = async (): Promise<Map<SourceDocument, SchemaProblem[]>> => {
     const into = new Map<SourceDocument, SchemaProblem[]>();
-    if (!pending || !claims) return into;
+    if (!worker || !claims) return into;
+    const delivered = await worker.parsed;
     // What the worker has not claimed yet is validated here, with the values this thread parsed.
     let registry: SchemaRegistry | undefined;
     let here = 0;
-    for (let i = Atomics.add(claims, 0, 1); i < candidates.length; i = Atomics.add(claims, 0, 1)) {
+    for (let i = Atomics.add(claims, 1, 1); i < candidates.length; i = Atomics.add(claims, 1, 1)) {
+      if (delivered.has(i)) continue; // validated by the worker, which parsed it
       prevalidate(lintFiles[candidates[i]], (registry ??= new SchemaRegistry()), into);
       here++;
     }
     const waitStarted = performance.now();
-    const output = await pending;
+    const output = await worker.validated;
     let there = 0;
     output?.validated.forEach((i, k) => {
       const file = lintFiles[candidates[i]];
@@ -176,7 +188,7 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
       there++;
     });
     options.debug(
-      `schema worker: validated ${there} of ${candidates.length} file(s)${output ? "" : " (failed: its files are validated inline)"}, this thread ${here}; ` +
+      `load worker: parsed ${delivered.size} and validated ${there} of ${candidates.length} file(s)${output ? "" : " (failed: the rest is validated inline)"}, this thread validated ${here}; ` +
         `done ${(performance.now() - workerStarted).toFixed(0)} ms after its start; the main thread waited ${(performance.now() - waitStarted).toFixed(0)} ms`,
     );
     return into;
@@ -228,7 +240,7 @@ function prevalidate(file: SourceFile, registry: SchemaRegistry, into: Map<Sourc
  */
 function workerScript(): URL | undefined {
   const here = import.meta.url;
-  const url = here.endsWith(".ts") ? new URL("../../dist/engine/schema-worker.js", here) : new URL("./schema-worker.js", here);
+  const url = here.endsWith(".ts") ? new URL("../../dist/engine/load-worker.js", here) : new URL("./load-worker.js", here);
   try {
     return existsSync(fileURLToPath(url)) ? url : undefined;
   } catch {
@@ -236,39 +248,92 @@ function workerScript(): URL | undefined {
   }
 }
 
-/** Runs the worker; resolves to its output, or to undefined when it fails in any way (never rejects). */
-function runWorker(script: URL, input: SchemaWorkerInput): Promise<SchemaWorkerOutput | undefined> {
-  return new Promise((resolvePromise) => {
-    let settled = false;
-    const settle = (output: SchemaWorkerOutput | undefined) => {
-      if (settled) return;
-      settled = true;
-      resolvePromise(output);
-    };
-    let worker: Worker;
-    try {
-      worker = new Worker(script, {
-        workerData: input,
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-        stdout: true,
-        stderr: true,
-      });
-    } catch {
-      settle(undefined);
-      return;
-    }
-    worker.once("message", (output: SchemaWorkerOutput) => {
-      const valid =
-        output &&
-        Array.isArray(output.validated) &&
-        Array.isArray(output.counts) &&
-        output.validated.length === output.counts.length &&
-        output.validated.every((i) => Number.isInteger(i) && i >= 0 && i < input.paths.length) &&
-        typeof output.problems === "object" &&
-        output.problems !== null;
-      settle(valid ? output : undefined);
+interface RunningWorker {
+  /** The files the worker parsed, by index into its paths: all of them once it says it is done, what came before when it fails. */
+  parsed: Promise<Map<number, SourceFile>>;
+  /** What it validated; undefined when it fails in any way. */
+  validated: Promise<ValidatedMessage | undefined>;
+}
+
+/**
+ * Runs the worker. Neither promise ever rejects: a worker that fails, exits or posts anything unexpected
+ * is stopped, and what it did not deliver is done on the main thread.
+ */
+function runWorker(script: URL, input: LoadWorkerInput): RunningWorker {
+  const parsed = new Map<number, SourceFile>();
+  let resolveParsed!: (files: Map<number, SourceFile>) => void;
+  let resolveValidated!: (output: ValidatedMessage | undefined) => void;
+  const result: RunningWorker = {
+    parsed: new Promise((resolvePromise) => (resolveParsed = resolvePromise)),
+    validated: new Promise((resolvePromise) => (resolveValidated = resolvePromise)),
+  };
+  let worker: Worker | undefined;
+  const fail = () => {
+    resolveParsed(parsed);
+    resolveValidated(undefined);
+    void worker?.terminate().catch(() => {});
+  };
+  try {
+    worker = new Worker(script, {
+      workerData: input,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      stdout: true,
+      stderr: true,
     });
-    worker.once("error", () => settle(undefined));
-    worker.once("exit", () => settle(undefined));
+  } catch {
+    fail();
+    return result;
+  }
+  const total = input.paths.length;
+  worker.on("message", (message: LoadWorkerMessage) => {
+    if (message?.type === "parsed" && Array.isArray(message.files)) {
+      for (const entry of message.files) {
+        if (!entry || !Number.isInteger(entry.index) || entry.index < 0 || entry.index >= total || parsed.has(entry.index)) return fail();
+        if (!isSourceFile(entry.file, input.paths[entry.index])) return fail();
+        parsed.set(entry.index, entry.file);
+      }
+    } else if (message?.type === "parse-done") {
+      resolveParsed(parsed);
+    } else if (
+      message?.type === "validated" &&
+      Array.isArray(message.validated) &&
+      Array.isArray(message.counts) &&
+      message.validated.length === message.counts.length &&
+      message.validated.every((i) => Number.isInteger(i) && i >= 0 && i < total) &&
+      typeof message.problems === "object" &&
+      message.problems !== null
+    ) {
+      resolveParsed(parsed);
+      resolveValidated(message);
+    } else {
+      fail();
+    }
   });
+  worker.once("error", fail);
+  worker.once("exit", fail);
+  return result;
+}
+
+/** Whether a worker's message holds a parsed file of the shape `parseSource` makes, for `path`. */
+function isSourceFile(file: SourceFile | undefined, path: string): file is SourceFile {
+  return (
+    typeof file === "object" &&
+    file !== null &&
+    file.path === path &&
+    file.role === "lint" &&
+    typeof file.text === "string" &&
+    Array.isArray(file.skipped) &&
+    Array.isArray(file.problems) &&
+    Array.isArray(file.documents) &&
+    file.documents.every(
+      (document) =>
+        typeof document === "object" &&
+        document !== null &&
+        Number.isInteger(document.index) &&
+        Array.isArray(document.base) &&
+        typeof document.value === "object" &&
+        document.value !== null &&
+        typeof document.span === "object",
+    )
+  );
 }
