@@ -4,8 +4,7 @@ import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
 import { resourceSpan } from "../model/resource.js";
 import { buildGraph } from "../graph/index.js";
-import { SchemaRegistry } from "../schema/registry.js";
-import { validateModel, type SchemaProblem } from "../schema/index.js";
+import type { SchemaProblem } from "../schema/index.js";
 import { rules as allRules } from "../rules/index.js";
 import { formatMessage, type Report, type Rule, type Severity } from "../rules/types.js";
 import type { LintMessage, LintResult, RuleDescriptor } from "../report/types.js";
@@ -116,7 +115,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   lap("rules");
 
   // schema (the worker's problems joined), then the rules that needed them
-  const schema = schemaStage(model, crdFiles, await prevalidated());
+  const schema = await schemaStage(model, crdFiles, await prevalidated());
   schemaProblems = schema.schemaProblems;
   const crdProblems = schema.crdProblems;
   for (const rule of deferred) runRule(rule, severityOf(rule, options.ruleSeverities));
@@ -137,28 +136,24 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
 }
 
 /**
- * Validates the linted objects: CustomResourceDefinitions of the input (and `--crd`) replace the
- * bundled schemas of their kinds; without any, the problems the schema worker found are used as is.
+ * The schema stage's problems. When the load worker validated every linted document and no
+ * CustomResourceDefinition replaces a bundled schema, they are its problems, joined here without
+ * loading the validators; otherwise the schema stage (imported on demand) validates what is left.
  */
-function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidated: Map<SourceDocument, SchemaProblem[]>) {
-  const registry = new SchemaRegistry();
-  const crdProblems = new Map<Resource, string[]>();
-  let runtimeSchemas = 0;
-  for (const file of crdFiles) {
-    for (const document of file.documents) {
-      if (document.value.kind === "CustomResourceDefinition" && registry.addCustomResourceDefinition(document.value).length === 0) runtimeSchemas++;
+async function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidated: Map<SourceDocument, SchemaProblem[]>) {
+  if (prevalidated.size > 0 && !crdFiles.some((file) => file.documents.length > 0)) {
+    const schemaProblems = new Map<Resource, SchemaProblem[]>();
+    let complete = true;
+    for (const resource of model.resources) {
+      if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") complete = false;
+      if (resource.origin !== "lint" || !complete) continue;
+      const found = resource.source ? prevalidated.get(resource.source.document) : undefined;
+      if (!found) complete = false;
+      else if (found.length > 0) schemaProblems.set(resource, found);
     }
+    if (complete) return { schemaProblems, crdProblems: new Map<Resource, string[]>() };
   }
-  for (const resource of model.resources) {
-    if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") {
-      const errors = registry.addCustomResourceDefinition(resource.object);
-      if (errors.length) crdProblems.set(resource, errors);
-      else runtimeSchemas++;
-    }
-  }
-  const known = runtimeSchemas === 0 && prevalidated.size > 0 ? prevalidated : undefined;
-  const schemaProblems = validateModel(model, registry, known && ((resource) => (resource.source ? known.get(resource.source.document) : undefined)));
-  return { schemaProblems, crdProblems };
+  return (await import("./schema-stage.js")).schemaStage(model, crdFiles, prevalidated);
 }
 
 function toResults(

@@ -14,9 +14,6 @@ import { Worker } from "node:worker_threads";
 import { Discoverer, type DiscoverResult } from "../load/discover.js";
 import { parseBytes, readSourceSync } from "../load/read.js";
 import type { SourceDocument, SourceFile, SourceRole } from "../load/types.js";
-import { toResource } from "../model/resource.js";
-import { validateResource } from "../schema/index.js";
-import { SchemaRegistry } from "../schema/registry.js";
 import type { SchemaProblem } from "../schema/types.js";
 import type { LoadWorkerInput, LoadWorkerMessage, ValidatedMessage } from "./load-worker.js";
 
@@ -169,11 +166,15 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
     if (!worker || !claims) return into;
     const delivered = await worker.parsed;
     // What the worker has not claimed yet is validated here, with the values this thread parsed.
-    let registry: SchemaRegistry | undefined;
+    let validator: { stage: typeof import("./schema-stage.js"); registry: InstanceType<typeof import("./schema-stage.js").SchemaRegistry> } | undefined;
     let here = 0;
     for (let i = Atomics.add(claims, 1, 1); i < candidates.length; i = Atomics.add(claims, 1, 1)) {
       if (delivered.has(i)) continue; // validated by the worker, which parsed it
-      prevalidate(lintFiles[candidates[i]], (registry ??= new SchemaRegistry()), into);
+      if (!validator) {
+        const stage = await import("./schema-stage.js");
+        validator = { stage, registry: new stage.SchemaRegistry() };
+      }
+      validator.stage.prevalidate(lintFiles[candidates[i]], validator.registry, into);
       here++;
     }
     const waitStarted = performance.now();
@@ -221,17 +222,6 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
     }
   }
   return { found, lintFiles, contextFiles, crdFiles, prevalidated };
-}
-
-/** Validates a file's documents with the bundled schemas, as the worker does. */
-function prevalidate(file: SourceFile, registry: SchemaRegistry, into: Map<SourceDocument, SchemaProblem[]>): void {
-  let problems: SchemaProblem[][];
-  try {
-    problems = file.documents.map((document) => validateResource(toResource(document.value, { defaultNamespace: "default", origin: "lint" }), registry));
-  } catch {
-    return; // left to the schema stage, which meets the same trouble where it always has
-  }
-  file.documents.forEach((document, index) => into.set(document, problems[index]));
 }
 
 /**

@@ -1,0 +1,48 @@
+/**
+ * The schema stage and the validation the load stage does beside the worker. Imported on demand
+ * (`import()`): the validators, CEL and RE2 are a large part of the CLI's code, and a big run whose
+ * worker validated every file never needs them on the main thread.
+ */
+import type { SourceDocument, SourceFile } from "../load/types.js";
+import type { MeshModel, Resource } from "../model/index.js";
+import { toResource } from "../model/resource.js";
+import { validateModel, validateResource, type SchemaProblem } from "../schema/index.js";
+import { SchemaRegistry } from "../schema/registry.js";
+
+export { SchemaRegistry };
+
+/**
+ * Validates the linted objects: CustomResourceDefinitions of the input (and `--crd`) replace the
+ * bundled schemas of their kinds; without any, the problems the load worker found are used as is.
+ */
+export function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidated: Map<SourceDocument, SchemaProblem[]>) {
+  const registry = new SchemaRegistry();
+  const crdProblems = new Map<Resource, string[]>();
+  let runtimeSchemas = 0;
+  for (const file of crdFiles) {
+    for (const document of file.documents) {
+      if (document.value.kind === "CustomResourceDefinition" && registry.addCustomResourceDefinition(document.value).length === 0) runtimeSchemas++;
+    }
+  }
+  for (const resource of model.resources) {
+    if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") {
+      const errors = registry.addCustomResourceDefinition(resource.object);
+      if (errors.length) crdProblems.set(resource, errors);
+      else runtimeSchemas++;
+    }
+  }
+  const known = runtimeSchemas === 0 && prevalidated.size > 0 ? prevalidated : undefined;
+  const schemaProblems = validateModel(model, registry, known && ((resource) => (resource.source ? known.get(resource.source.document) : undefined)));
+  return { schemaProblems, crdProblems };
+}
+
+/** Validates a file's documents with the bundled schemas, as the worker does. */
+export function prevalidate(file: SourceFile, registry: SchemaRegistry, into: Map<SourceDocument, SchemaProblem[]>): void {
+  let problems: SchemaProblem[][];
+  try {
+    problems = file.documents.map((document) => validateResource(toResource(document.value, { defaultNamespace: "default", origin: "lint" }), registry));
+  } catch {
+    return; // left to the schema stage, which meets the same trouble where it always has
+  }
+  file.documents.forEach((document, index) => into.set(document, problems[index]));
+}
