@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseBytes } from "../src/load/read.js";
 import { parseSource, documentSpans } from "../src/load/parse.js";
 import { Locator } from "../src/load/locate.js";
+import { loadAll } from "../src/load/js-yaml.js";
 
 const vs = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -163,6 +164,46 @@ describe("positions: every node can be located exactly", () => {
     const found = new Locator().locate(parsed, document.index, path, document.span);
     expect(found.exact).toBe(true);
     expect(found.span.start).toMatchObject({ line, column });
+  });
+
+  // Positions come from js-yaml's events; `yaml`'s syntax tree (kept for files only its recovering
+  // parse reads) must place every node of these texts at the same span.
+  const tricky = [
+    vs,
+    "a: &an !!str 5\ng:\nh: x\nb: |\n  line\n\nl:\n- \n- *an\nf: [1, 2 ]  # c\nm:\n  n: 1\n\n# trailing\nq: \"x\"\n",
+    "'k''s': 1\nlist: [a,\n  b, # c\n  ]\nx: >-\n  folded\ny: {p: [1, {q: r}], s: 't'}\n80: port\n~: nil\ntrue: yes\n1.50: f\n",
+    "apiVersion: v1\nkind: A\n---\n- one\n- - nested\n  - {k: v}\n- key: |+\n    keep\n\n  other: 2\n",
+    "# c\r\nspec:\r\n  hosts:\r\n  - \"a\"\r\n  - b\r\n  empty: {}\r\n  none: []\r\n",
+  ];
+  it("a collection's span ends at its last value, not at a comment after it", () => {
+    const parsed = parseSource("c.yaml", "apiVersion: v1\nkind: A\nspec:\n  hosts:\n  - a\n  - b # the last one\n  port: 80\n", "lint");
+    const found = new Locator().locate(parsed, 0, ["spec", "hosts"], parsed.documents[0].span);
+    expect(found.span.start).toMatchObject({ line: 4, column: 3 });
+    expect(found.span.end).toMatchObject({ line: 6, column: 6 });
+  });
+  const paths = (value: unknown, prefix: (string | number)[] = []): (string | number)[][] => {
+    const out = [prefix];
+    if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...prefix, i])));
+    else if (value && typeof value === "object") for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...prefix, key]));
+    return out;
+  };
+  it.each(tricky.map((text, i) => ({ i, text })))("js-yaml events and yaml agree on every node (text $i)", ({ text: source }) => {
+    const fast = parseSource("t.yaml", source, "lint");
+    const slow = { ...fast, recovered: true as const };
+    const values = loadAll(source) as unknown[];
+    let compared = 0;
+    values.forEach((value, index) => {
+      const span = fast.documents[0]?.span ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+      for (const path of paths(value)) {
+        const a = new Locator().locate(fast, index, path, span);
+        const b = new Locator().locate(slow, index, path, span);
+        expect(a, `${index} ${JSON.stringify(path)}`).toEqual(b);
+        compared++;
+      }
+      // a path that does not exist falls back to its nearest ancestor, in both
+      expect(new Locator().locate(fast, index, ["nope", 3], span)).toEqual(new Locator().locate(slow, index, ["nope", 3], span));
+    });
+    expect(compared).toBeGreaterThan(3);
   });
 
   it("document spans follow the --- markers", () => {

@@ -10,3 +10,9 @@ const jsYaml = createRequire(import.meta.url)("js-yaml") as typeof JsYaml;
 export const loadAll = jsYaml.loadAll;
 export const load = jsYaml.load;
 export const YAMLException = jsYaml.YAMLException;
+/** The event parser (events carry source offsets) and what reads its events: exact positions (`locate.ts`). */
+export const parseEvents = jsYaml.parseEvents;
+export const getScalarValue = jsYaml.getScalarValue;
+export const EVENT_ID = jsYaml.EVENT_ID;
+export const SCALAR_STYLE = jsYaml.SCALAR_STYLE;
+export type { Event, ScalarEvent } from "js-yaml";

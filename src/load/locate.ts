@@ -1,19 +1,19 @@
 import type { Document, Node, Pair } from "yaml";
 import { yamlModule } from "./lazy.js";
+import { EVENT_ID, SCALAR_STYLE, getScalarValue, load, parseEvents, type Event, type ScalarEvent } from "./js-yaml.js";
 import type { NodePath, SourceFile, Span } from "./types.js";
 import { lineStarts, spanAt } from "./text.js";
 
 /**
  * Finds the exact position of a node in a file, by its path inside a document.
  *
- * The fast loader keeps no syntax tree; the first time a document needs a position, its lines are
- * parsed again with `yaml` (which keeps ranges) and the tree is cached for the document's later
- * lookups. Only that document is parsed, not the whole file: a finding in one of a file's hundred
- * documents costs one document's parse. When the document's lines do not parse on their own (a
- * `%TAG` directive of the file, say), the whole file is parsed instead.
+ * The fast loader keeps no syntax tree; the first time a file needs a position, its text goes again
+ * through js-yaml's event parser (the parser that loaded it, whose events carry source offsets) and a
+ * small tree of node ranges is kept for the file's later lookups. Files that js-yaml could not load
+ * (their documents came from the recovering parse) are parsed with `yaml` instead.
  */
 export class Locator {
-  private readonly files = new Map<SourceFile, { starts: number[]; documents: Map<number, LocatedDocument | null>; whole?: Document.Parsed[] | null }>();
+  private readonly files = new Map<SourceFile, { starts: number[]; documents: (RangeNode | null)[] | null }>();
 
   /**
    * The span of the node at `path` in document `index` of `file`, whose lines are `documentSpan`. When
@@ -21,78 +21,193 @@ export class Locator {
    * returned with `exact: false`; when the document cannot be parsed, `documentSpan` itself.
    */
   locate(file: SourceFile, index: number, path: NodePath, documentSpan: Span): { span: Span; exact: boolean } {
-    const { isScalar } = yamlModule();
-    const located = this.document(file, index, documentSpan);
-    if (!located) return { span: documentSpan, exact: false };
-    let node: unknown = located.document.contents;
-    let pair: Pair | undefined;
+    let entry = this.files.get(file);
+    if (!entry) {
+      const documents = file.recovered ? yamlRangeTrees(file.text) : eventRangeTrees(file.text);
+      this.files.set(file, (entry = { starts: lineStarts(file.text), documents }));
+    }
+    let node = entry.documents?.[index];
+    if (!node) return { span: documentSpan, exact: false };
+    let best = { from: node.from, to: node.to };
     let exact = true;
-    let best: { from: number; to: number } | undefined = rangeOf(node);
     for (const segment of path) {
-      const next = child(node, segment);
+      const next = child(file.text, node, segment);
       if (!next) {
         exact = false;
         break;
       }
       node = next.value;
-      pair = next.pair;
-      const range = pair && isScalar(pair.key) && pair.key.range ? { from: pair.key.range[0], to: rangeOf(node)?.to ?? pair.key.range[1] } : rangeOf(node);
-      if (range) best = range;
+      best = next.key ? { from: next.key.from, to: node.to } : { from: node.from, to: node.to };
     }
-    if (!best) return { span: documentSpan, exact: false };
-    const from = best.from + located.offset;
-    let to = best.to + located.offset;
+    let to = best.to;
     // A collection's range runs to the start of the next line; end the span at its last character.
-    while (to > from && /\s/.test(file.text[to - 1])) to--;
-    return { span: spanAt(file.text, from, to, located.starts), exact };
-  }
-
-  /** The syntax tree of one document, with the offset of its text in the file. */
-  private document(file: SourceFile, index: number, span: Span): LocatedDocument | undefined {
-    let entry = this.files.get(file);
-    if (!entry) this.files.set(file, (entry = { starts: lineStarts(file.text), documents: new Map() }));
-    let located = entry.documents.get(index);
-    if (located === undefined) {
-      located = this.parseLines(file.text, entry.starts, span) ?? this.fromWholeFile(file, entry, index);
-      entry.documents.set(index, located);
-    }
-    return located ?? undefined;
-  }
-
-  /** Parses the lines of a document alone; undefined unless they hold exactly one document without errors. */
-  private parseLines(text: string, starts: number[], span: Span): LocatedDocument | undefined {
-    const first = span.start.line - 1;
-    if (first < 0 || first >= starts.length || span.end.line < span.start.line) return undefined;
-    const offset = starts[first];
-    const end = span.end.line < starts.length ? starts[span.end.line] : text.length;
-    try {
-      const documents = yamlModule().parseAllDocuments(text.slice(offset, end), { keepSourceTokens: false, uniqueKeys: false });
-      if (!Array.isArray(documents) || documents.length !== 1 || documents[0].errors.length > 0) return undefined;
-      return { document: documents[0] as Document.Parsed, offset, starts };
-    } catch {
-      return undefined;
-    }
-  }
-
-  private fromWholeFile(file: SourceFile, entry: { starts: number[]; whole?: Document.Parsed[] | null }, index: number): LocatedDocument | null {
-    if (entry.whole === undefined) {
-      try {
-        const documents = yamlModule().parseAllDocuments(file.text, { keepSourceTokens: false, uniqueKeys: false });
-        entry.whole = Array.isArray(documents) ? (documents as Document.Parsed[]) : null;
-      } catch {
-        entry.whole = null;
-      }
-    }
-    const document = entry.whole?.[index];
-    return document ? { document, offset: 0, starts: entry.starts } : null;
+    while (to > best.from && /\s/.test(file.text[to - 1])) to--;
+    return { span: spanAt(file.text, best.from, to, entry.starts), exact };
   }
 }
 
-interface LocatedDocument {
-  document: Document.Parsed;
-  /** Offset in the file of the text the document was parsed from. */
-  offset: number;
-  starts: number[];
+/**
+ * A node of a document with its source range (offsets, end-exclusive): a scalar or alias (a leaf), a
+ * sequence (its items) or a mapping (keys and values alternating in `children`).
+ */
+interface RangeNode {
+  kind: "leaf" | "sequence" | "mapping";
+  from: number;
+  to: number;
+  children?: RangeNode[];
+  /** A scalar's event, to read it as a mapping key. */
+  scalar?: ScalarEvent;
+  /** The key a scalar spells, once read. */
+  name?: string;
+  /** A flow collection (`[...]`, `{...}`): it ends at its closing bracket. */
+  flow?: boolean;
+}
+
+/** The range trees of a text's documents from js-yaml's events; null when js-yaml cannot parse it. */
+function eventRangeTrees(text: string): (RangeNode | null)[] | null {
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch {
+    return null;
+  }
+  const documents: (RangeNode | null)[] = [];
+  const stack: RangeNode[] = [];
+  const attach = (node: RangeNode) => {
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children!.push(node);
+    else documents[documents.length - 1] = node;
+  };
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.DOCUMENT:
+        documents.push(null);
+        break;
+      case EVENT_ID.SEQUENCE:
+      case EVENT_ID.MAPPING: {
+        const node: RangeNode = { kind: event.type === EVENT_ID.SEQUENCE ? "sequence" : "mapping", from: event.start, to: event.start, children: [], flow: event.style === 2 };
+        attach(node);
+        stack.push(node);
+        break;
+      }
+      case EVENT_ID.SCALAR: {
+        const [from, to] = scalarRange(text, event, stack[stack.length - 1]);
+        attach({ kind: "leaf", from, to, scalar: event });
+        break;
+      }
+      case EVENT_ID.ALIAS:
+        attach({ kind: "leaf", from: event.anchorStart - 1, to: event.anchorEnd });
+        break;
+      case EVENT_ID.POP: {
+        const node = stack.pop();
+        if (node) node.to = collectionEnd(text, node);
+        break;
+      }
+    }
+  }
+  return documents;
+}
+
+/** A scalar's range as `yaml` gives it: quotes included, a block scalar from its `|` or `>` header. */
+function scalarRange(text: string, event: ScalarEvent, parent: RangeNode | undefined): [number, number] {
+  const { valueStart, valueEnd, style } = event;
+  if (valueStart < 0) {
+    // An empty value: just after its indicator (the mapping's `:` or the sequence's `-`) and the spaces after it.
+    const siblings = parent?.children ?? [];
+    let at = siblings.length > 0 ? siblings[siblings.length - 1].to : (parent?.from ?? 0);
+    const indicator = parent?.kind === "mapping" ? ":" : "-";
+    const found = text.indexOf(indicator, at);
+    if (found !== -1 && (parent?.kind !== "mapping" || siblings.length % 2 === 1)) at = found + 1;
+    while (text[at] === " " || text[at] === "\t") at++;
+    return [at, at];
+  }
+  if (style === SCALAR_STYLE.SINGLE_QUOTED || style === SCALAR_STYLE.DOUBLE_QUOTED) return [valueStart - 1, valueEnd + 1];
+  if (style === SCALAR_STYLE.LITERAL_BLOCK || style === SCALAR_STYLE.FOLDED_BLOCK) {
+    // The header ends the line before the content: `key: |-`, `- >2 # comment`.
+    const headerLine = text.lastIndexOf("\n", Math.max(0, valueStart - 2)) + 1;
+    const line = text.slice(headerLine, valueStart);
+    const header = /[|>][-+0-9]*[ \t]*(#.*)?\r?\n?$/.exec(line);
+    return [header ? headerLine + header.index : valueStart, valueEnd];
+  }
+  return [valueStart, valueEnd];
+}
+
+/** Where a collection ends: after its closing bracket, or at the end of its last entry. */
+function collectionEnd(text: string, node: RangeNode): number {
+  const children = node.children!;
+  const last = children.length > 0 ? children[children.length - 1].to : node.from + 1;
+  if (!node.flow) return Math.max(last, node.from);
+  const close = node.kind === "sequence" ? "]" : "}";
+  for (let at = last; at < text.length; at++) {
+    const c = text[at];
+    if (c === close) return at + 1;
+    if (c === "#") {
+      const newline = text.indexOf("\n", at);
+      if (newline === -1) break;
+      at = newline;
+    }
+  }
+  return last;
+}
+
+/** The child of a range node at a path segment: a mapping's value (with its key) or a sequence's item. */
+function child(text: string, node: RangeNode, segment: string | number): { value: RangeNode; key?: RangeNode } | undefined {
+  const children = node.children;
+  if (!children) return undefined;
+  if (node.kind === "sequence") return typeof segment === "number" && segment >= 0 && segment < children.length ? { value: children[segment] } : undefined;
+  const wanted = String(segment);
+  for (let i = 0; i + 1 < children.length; i += 2) {
+    const key = children[i];
+    if (key.name === undefined && key.scalar) key.name = keyString(text, key.scalar);
+    if (key.name === wanted) return { value: children[i + 1], key };
+  }
+  return undefined;
+}
+
+/** A mapping key as the loaded object spells it: plain keys resolved as js-yaml does (`80` → "80", `~` → "null"). */
+function keyString(text: string, event: ScalarEvent): string {
+  const value = getScalarValue(text, event);
+  if (event.style !== SCALAR_STYLE.PLAIN) return value;
+  const plainString = /^[A-Za-z_$][\w$./-]*$/.test(value) && !/^(true|false|null)$/i.test(value);
+  if (plainString) return value;
+  try {
+    return String(load(value));
+  } catch {
+    return value;
+  }
+}
+
+/** The range trees of a text's documents from `yaml`, for the files only its recovering parse could read. */
+function yamlRangeTrees(text: string): (RangeNode | null)[] | null {
+  let documents: Document.Parsed[];
+  try {
+    documents = yamlModule().parseAllDocuments(text, { keepSourceTokens: false, uniqueKeys: false }) as Document.Parsed[];
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(documents)) return null;
+  return documents.map((document) => yamlRangeNode(document.contents));
+}
+
+function yamlRangeNode(node: unknown): RangeNode | null {
+  const { isMap, isSeq, isScalar, isPair } = yamlModule();
+  const range = rangeOf(node);
+  if (!range) return null;
+  if (isMap(node)) {
+    const children: RangeNode[] = [];
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const key = isScalar(item.key) ? item.key : undefined;
+      const keyRange = key ? rangeOf(key) : undefined;
+      const value = yamlRangeNode(item.value);
+      if (!key || !keyRange) continue;
+      children.push({ kind: "leaf", from: keyRange.from, to: keyRange.to, name: String(key.value) });
+      children.push(value ?? { kind: "leaf", from: keyRange.to, to: keyRange.to });
+    }
+    return { kind: "mapping", ...range, children };
+  }
+  if (isSeq(node)) return { kind: "sequence", ...range, children: node.items.map((item) => yamlRangeNode(item) ?? { kind: "leaf", ...range }) };
+  return { kind: "leaf", ...range };
 }
 
 function rangeOf(node: unknown): { from: number; to: number } | undefined {
@@ -100,21 +215,4 @@ function rangeOf(node: unknown): { from: number; to: number } | undefined {
   if (!range) return undefined;
   // range[1] is the end of the value itself; range[2] includes trailing comments and blank lines.
   return { from: range[0], to: range[1] };
-}
-
-function child(node: unknown, segment: string | number): { value: unknown; pair?: Pair } | undefined {
-  const { isMap, isSeq, isScalar, isPair } = yamlModule();
-  if (isMap(node)) {
-    for (const item of node.items) {
-      if (!isPair(item)) continue;
-      const key = isScalar(item.key) ? item.key.value : item.key;
-      if (String(key) === String(segment)) return { value: item.value, pair: item };
-    }
-    return undefined;
-  }
-  if (isSeq(node) && typeof segment === "number") {
-    const value = node.items[segment];
-    return value === undefined ? undefined : { value };
-  }
-  return undefined;
 }

@@ -166,6 +166,7 @@ function classify(file: SourceFile, index: number, value: unknown, span: Span): 
 
 /** The recovering path: `yaml` reports every error with its position and keeps the good documents. */
 function parseSlowly(file: SourceFile): void {
+  file.recovered = true;
   const { parseAllDocuments, LineCounter } = yamlModule();
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];

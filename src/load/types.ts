@@ -57,4 +57,6 @@ export interface SourceFile {
   documents: SourceDocument[];
   skipped: SkippedDocument[];
   problems: LoadProblem[];
+  /** Set when js-yaml could not load the file and `yaml`'s recovering parse read its documents. */
+  recovered?: true;
 }
