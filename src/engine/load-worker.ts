@@ -14,9 +14,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { readSourceSync } from "../load/read.js";
 import type { SourceFile } from "../load/types.js";
-import { toResource } from "../model/resource.js";
-import { validateResource } from "../schema/index.js";
-import { SchemaRegistry } from "../schema/registry.js";
 import type { SchemaProblem } from "../schema/types.js";
 
 export interface LoadWorkerInput {
@@ -56,7 +53,7 @@ export type LoadWorkerMessage = ParsedFilesMessage | ParseDoneMessage | Validate
 /** Files per message in phase 1: fewer messages, without keeping the main thread waiting at the end. */
 const BATCH = 16;
 
-function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) => void): void {
+async function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) => void): Promise<void> {
   const claims = new Int32Array(input.claims);
   const total = input.paths.length;
 
@@ -82,7 +79,9 @@ function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) => void)
   if (batch.length > 0) post({ type: "parsed", files: batch });
   post({ type: "parse-done" });
 
-  // Phase 2: validate the files parsed here, then claim the others.
+  // Phase 2: validate the files parsed here, then claim the others. The validators are loaded only
+  // now, so that parsing starts as soon as the worker does.
+  const { toResource, validateResource, SchemaRegistry } = await import("./schema-stage.js");
   const registry = new SchemaRegistry();
   const output: ValidatedMessage = { type: "validated", validated: [], counts: [], problems: {} };
   const validate = (index: number, file: SourceFile) => {
@@ -119,5 +118,5 @@ function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) => void)
 
 if (parentPort) {
   const port = parentPort;
-  run(workerData as LoadWorkerInput, (message) => port.postMessage(message));
+  void run(workerData as LoadWorkerInput, (message) => port.postMessage(message));
 }

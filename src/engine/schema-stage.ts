@@ -1,7 +1,8 @@
 /**
- * The schema stage and the validation the load stage does beside the worker. Imported on demand
- * (`import()`): the validators, CEL and RE2 are a large part of the CLI's code, and a big run whose
- * worker validated every file never needs them on the main thread.
+ * The schema stage and the validation the load stage and its worker do. Imported on demand
+ * (`import()`): the validators, CEL and RE2 are a large part of the CLI's code; a big run whose
+ * worker validated every file never needs them on the main thread, and the worker loads them once
+ * it is done parsing.
  */
 import type { SourceDocument, SourceFile } from "../load/types.js";
 import type { MeshModel, Resource } from "../model/index.js";
@@ -9,7 +10,7 @@ import { toResource } from "../model/resource.js";
 import { validateModel, validateResource, type SchemaProblem } from "../schema/index.js";
 import { SchemaRegistry } from "../schema/registry.js";
 
-export { SchemaRegistry };
+export { SchemaRegistry, toResource, validateResource };
 
 /**
  * Validates the linted objects: CustomResourceDefinitions of the input (and `--crd`) replace the
