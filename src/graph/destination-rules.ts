@@ -1,8 +1,8 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { hostMatches, resolveHost } from "../model/hosts.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, hasKeys, readRecord } from "../model/resource.js";
 import { isExportedTo, resolveExportTo } from "./services.js";
-import type { Provenance } from "./types.js";
+import { SharedByIndex, sharedPath, type Provenance } from "./types.js";
 import { configOrder } from "./virtual-services.js";
 
 export interface SubsetInfo {
@@ -40,36 +40,52 @@ export interface EffectiveDestinationRule {
   trafficPolicy?: { policy: Record<string, unknown>; rule: DestinationRuleInfo };
 }
 
+const SUBSET_PATHS = new SharedByIndex((index) => sharedPath("spec", "subsets", index));
+
 export function destinationRuleInfo(resource: Resource): DestinationRuleInfo | undefined {
   const spec = resource.spec;
-  const written = asString(spec.host);
-  if (!written) return undefined;
-  const subsets = asArray(spec.subsets).flatMap((entry, index) => {
-    const subset = asRecord(entry);
+  const host = asString(spec.host);
+  if (!host) return undefined;
+  const subsets: SubsetInfo[] = [];
+  const written = asArray(spec.subsets);
+  for (let index = 0; index < written.length; index++) {
+    const subset = asRecord(written[index]);
     const name = asString(subset.name);
-    if (!name) return [];
-    return [
-      {
-        name,
-        labels: asRecord(subset.labels) as Record<string, string>,
-        trafficPolicy: subset.trafficPolicy ? asRecord(subset.trafficPolicy) : undefined,
-        provenance: { resource, path: ["spec", "subsets", index] },
-      },
-    ];
-  });
-  const selector = asRecord(asRecord(spec.workloadSelector).matchLabels) as Record<string, string>;
+    if (!name) continue;
+    subsets.push({
+      name,
+      labels: asRecord(subset.labels) as Record<string, string>,
+      trafficPolicy: subset.trafficPolicy ? asRecord(subset.trafficPolicy) : undefined,
+      provenance: { resource, path: SUBSET_PATHS.at(index) },
+    });
+  }
+  const selector = readRecord(readRecord(spec.workloadSelector).matchLabels) as Record<string, string>;
   return {
     resource,
     namespace: resource.namespace,
     name: resource.name,
-    host: resolveHost(written, resource.namespace),
-    hostWritten: written,
+    host: resolveHost(host, resource.namespace),
+    hostWritten: host,
     exportTo: resolveExportTo(spec.exportTo, resource.namespace),
     subsets,
     trafficPolicy: spec.trafficPolicy ? asRecord(spec.trafficPolicy) : undefined,
-    workloadSelector: Object.keys(selector).length > 0 ? selector : undefined,
+    workloadSelector: hasKeys(selector) ? selector : undefined,
   };
 }
+
+/** The exact-host rules of one host, and the answers shared by the clients looking it up. */
+interface HostRules {
+  /** The rules for exactly this host, by namespace, in Istio's order. */
+  byNamespace: Map<string, DestinationRuleInfo[]> | undefined;
+  /**
+   * By service namespace: the answer for clients in namespaces with no rule for the host (other than
+   * the service's and the root namespace), all the same when the rules that could apply are exported
+   * everywhere (`found`: undefined until looked up, null for none).
+   */
+  generic: Map<string, { everywhere: boolean; found: EffectiveDestinationRule | null | undefined }> | undefined;
+}
+
+const NO_RULES: readonly DestinationRuleInfo[] = Object.freeze([]);
 
 /**
  * Istio's DestinationRule lookup: for a client in namespace N and a service host, the rules of (1) N
@@ -79,43 +95,46 @@ export function destinationRuleInfo(resource: Resource): DestinationRuleInfo | u
  */
 export class DestinationRuleIndex {
   readonly rules: DestinationRuleInfo[];
-  private readonly byNamespace = new Map<string, DestinationRuleInfo[]>();
-  /** Per namespace: rules by exact host, and the wildcard-host rules (both in Istio's order). */
-  private readonly exactByNamespace = new Map<string, Map<string, DestinationRuleInfo[]>>();
+  /** Per host: the exact-host rules by namespace, and answers shared by clients (see {@link HostRules}). */
+  private readonly byHost = new Map<string, HostRules>();
+  /** Per namespace: the wildcard-host rules (in Istio's order). */
   private readonly wildcardByNamespace = new Map<string, DestinationRuleInfo[]>();
   private readonly cache = new Map<string, EffectiveDestinationRule | null>();
-  /** The answer for clients in namespaces without a rule for the host, by host and service namespace. */
-  private readonly genericCache = new Map<string, Map<string, { everywhere: boolean; found?: EffectiveDestinationRule | null }>>();
   private readonly mergedCache = new Map<string, EffectiveDestinationRule>();
   private readonly ruleIds = new Map<DestinationRuleInfo, number>();
 
   constructor(model: MeshModel, private readonly rootNamespace: string) {
-    this.rules = (model.byKind.get("DestinationRule") ?? [])
-      .filter((resource) => resource.group.endsWith("istio.io"))
-      .sort(configOrder)
-      .flatMap((resource) => destinationRuleInfo(resource) ?? []);
+    this.rules = [];
+    const resources = (model.byKind.get("DestinationRule") ?? []).filter((resource) => resource.group.endsWith("istio.io")).sort(configOrder);
+    for (let i = 0; i < resources.length; i++) {
+      const rule = destinationRuleInfo(resources[i]);
+      if (rule) this.rules.push(rule);
+    }
     for (const rule of this.rules) {
       this.ruleIds.set(rule, this.ruleIds.size);
-      const list = this.byNamespace.get(rule.namespace);
-      if (list) list.push(rule);
-      else this.byNamespace.set(rule.namespace, [rule]);
       if (rule.host.startsWith("*")) {
         const wildcards = this.wildcardByNamespace.get(rule.namespace);
         if (wildcards) wildcards.push(rule);
         else this.wildcardByNamespace.set(rule.namespace, [rule]);
       } else {
-        let exact = this.exactByNamespace.get(rule.namespace);
-        if (!exact) this.exactByNamespace.set(rule.namespace, (exact = new Map()));
-        const same = exact.get(rule.host);
+        const rules = this.hostRules(rule.host);
+        rules.byNamespace ??= new Map();
+        const same = rules.byNamespace.get(rule.namespace);
         if (same) same.push(rule);
-        else exact.set(rule.host, [rule]);
+        else rules.byNamespace.set(rule.namespace, [rule]);
       }
     }
   }
 
+  private hostRules(host: string): HostRules {
+    let rules = this.byHost.get(host);
+    if (!rules) this.byHost.set(host, (rules = { byNamespace: undefined, generic: undefined }));
+    return rules;
+  }
+
   /** The rules of a namespace whose host matches `host` (exact-host rules first), in Istio's order. */
-  private matchingIn(namespace: string, host: string): DestinationRuleInfo[] {
-    const exact = this.exactByNamespace.get(namespace)?.get(host) ?? [];
+  private matchingIn(namespace: string, host: string): readonly DestinationRuleInfo[] {
+    const exact = this.byHost.get(host)?.byNamespace?.get(namespace) ?? NO_RULES;
     const wildcards = this.wildcardByNamespace.get(namespace);
     if (!wildcards) return exact;
     return [...exact, ...wildcards.filter((rule) => hostMatches(rule.host, host))];
@@ -133,19 +152,21 @@ export class DestinationRuleIndex {
   ): EffectiveDestinationRule | undefined {
     // Clients in namespaces with no rule for the host (other than the service's and the root
     // namespace) all get the same answer when the rules that could apply are exported everywhere.
-    if (!clientLabels && clientNamespace !== serviceNamespace && clientNamespace !== this.rootNamespace && !this.hasRuleFor(clientNamespace, host)) {
-      let byService = this.genericCache.get(host);
-      if (!byService) this.genericCache.set(host, (byService = new Map()));
-      let entry = byService.get(serviceNamespace);
-      if (!entry) {
-        const everywhere =
-          this.matchingIn(serviceNamespace, host).every((rule) => rule.exportTo === "*") &&
-          this.matchingIn(this.rootNamespace, host).every((rule) => rule.exportTo === "*");
-        byService.set(serviceNamespace, (entry = { everywhere }));
-      }
-      if (entry.everywhere) {
-        if (entry.found === undefined) entry.found = this.lookup(clientNamespace, host, serviceNamespace, undefined) ?? null;
-        return entry.found ?? undefined;
+    if (!clientLabels && clientNamespace !== serviceNamespace && clientNamespace !== this.rootNamespace) {
+      const rules = this.hostRules(host);
+      if (!rules.byNamespace?.has(clientNamespace) && !this.hasWildcardRuleFor(clientNamespace, host)) {
+        rules.generic ??= new Map();
+        let answer = rules.generic.get(serviceNamespace);
+        if (!answer) {
+          const everywhere =
+            this.matchingIn(serviceNamespace, host).every((rule) => rule.exportTo === "*") &&
+            this.matchingIn(this.rootNamespace, host).every((rule) => rule.exportTo === "*");
+          rules.generic.set(serviceNamespace, (answer = { everywhere, found: undefined }));
+        }
+        if (answer.everywhere) {
+          if (answer.found === undefined) answer.found = this.lookup(clientNamespace, host, serviceNamespace, undefined) ?? null;
+          return answer.found ?? undefined;
+        }
       }
     }
     const key = `${clientNamespace}|${host}|${serviceNamespace}|${clientLabels ? JSON.stringify(clientLabels) : ""}`;
@@ -156,9 +177,8 @@ export class DestinationRuleIndex {
     return found;
   }
 
-  /** Whether a rule of a namespace has a host matching `host` (`matchingIn` is not empty). */
-  private hasRuleFor(namespace: string, host: string): boolean {
-    if (this.exactByNamespace.get(namespace)?.has(host)) return true;
+  /** Whether a wildcard-host rule of a namespace matches `host`. */
+  private hasWildcardRuleFor(namespace: string, host: string): boolean {
     const wildcards = this.wildcardByNamespace.get(namespace);
     return wildcards !== undefined && wildcards.some((rule) => hostMatches(rule.host, host));
   }
@@ -188,26 +208,36 @@ export class DestinationRuleIndex {
     clientLabels: Readonly<Record<string, string>> | undefined,
     mustBeExported: boolean,
   ): EffectiveDestinationRule | undefined {
-    const candidates = this.matchingIn(namespace, host).filter(
-      (rule) =>
-        (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
-        (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels))),
-    );
-    if (candidates.length === 0) return undefined;
-    // Most specific host: an exact match, else the longest wildcard.
-    const best = candidates.reduce((a, b) => (specificity(b.host, host) > specificity(a.host, host) ? b : a));
-    const sameHost = candidates.filter((rule) => rule.host === best.host);
-    // Rules with a workload selector only merge among themselves; a selected rule takes precedence.
-    const selected = sameHost.filter((rule) => rule.workloadSelector);
-    const merged = selected.length > 0 ? selected : sameHost.filter((rule) => !rule.workloadSelector);
+    const matching = this.matchingIn(namespace, host);
+    const applies = (rule: DestinationRuleInfo) =>
+      (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
+      (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)));
+    // Most specific host: an exact match, else the longest wildcard (the first of equals).
+    let best: DestinationRuleInfo | undefined;
+    for (const rule of matching) {
+      if (applies(rule) && (!best || specificity(rule.host, host) > specificity(best.host, host))) best = rule;
+    }
+    if (!best) return undefined;
+    // Rules for that host merge; rules with a workload selector only merge among themselves, and a
+    // selected rule takes precedence.
+    const selected: DestinationRuleInfo[] = [];
+    const unselected: DestinationRuleInfo[] = [];
+    for (const rule of matching) {
+      if (rule.host === best.host && applies(rule)) (rule.workloadSelector ? selected : unselected).push(rule);
+    }
+    const merged = selected.length > 0 ? selected : unselected;
     // Clients of many namespaces usually end up with the same merged rules: build the result once.
-    const mergedKey = `${scope}|${namespace}|${merged.map((rule) => this.ruleIds.get(rule)).join(",")}`;
+    let mergedKey = `${scope}|${namespace}|`;
+    for (let i = 0; i < merged.length; i++) mergedKey += i === 0 ? `${this.ruleIds.get(merged[i])}` : `,${this.ruleIds.get(merged[i])}`;
     const known = this.mergedCache.get(mergedKey);
     if (known) return known;
     const subsets = new Map<string, SubsetInfo & { rule: DestinationRuleInfo }>();
     let trafficPolicy: EffectiveDestinationRule["trafficPolicy"];
     for (const rule of merged) {
-      for (const subset of rule.subsets) if (!subsets.has(subset.name)) subsets.set(subset.name, { ...subset, rule });
+      for (const subset of rule.subsets) {
+        if (subsets.has(subset.name)) continue;
+        subsets.set(subset.name, { name: subset.name, labels: subset.labels, trafficPolicy: subset.trafficPolicy, provenance: subset.provenance, rule });
+      }
       if (!trafficPolicy && rule.trafficPolicy) trafficPolicy = { policy: rule.trafficPolicy, rule };
     }
     const effective = { host: best.host, namespace, scope, rules: merged, subsets, trafficPolicy };

@@ -5,10 +5,10 @@ import { PeerAuthenticationIndex } from "./peer-authentication.js";
 import { ServiceRegistry } from "./services.js";
 import { OutboundScope } from "./outbound.js";
 import { GatewayProxy, collectProxies, proxyConfig, type Proxy, type ProxyConfig } from "./proxies.js";
-import { collectSidecars, sidecarFor, type SidecarInfo } from "./sidecars.js";
+import { collectSidecars, sidecarFor, sidecarsByNamespace, type SidecarInfo, type SidecarsByNamespace } from "./sidecars.js";
 import type { MeshService, Workload } from "./types.js";
 import { collectVirtualServices, type VirtualServiceInfo } from "./virtual-services.js";
-import { collectNamespaces, collectWorkloads, selects, type NamespaceInfo } from "./workloads.js";
+import { LabelIndex, SelectorIndex, collectNamespaces, collectWorkloads, type NamespaceInfo } from "./workloads.js";
 
 export type { MeshService, ServicePort, Workload, Provenance, Protocol, PortKind } from "./types.js";
 export type { VirtualServiceInfo, VirtualServiceRoute, RouteDestination } from "./virtual-services.js";
@@ -37,12 +37,17 @@ export class MeshGraph {
   readonly peerAuthentications: PeerAuthenticationIndex;
   readonly sidecars: SidecarInfo[];
   private readonly workloadsByNamespace = new Map<string, Workload[]>();
+  /** Label indexes of the workloads: of each namespace, and of all (built on first use). */
+  private readonly workloadIndexes = new Map<string, LabelIndex<Workload>>();
+  private allWorkloadsIndex?: LabelIndex<Workload>;
   private readonly gatewaysByKey = new Map<string, GatewayInfo>();
   private readonly scopes = new Map<string, OutboundScope>();
   private readonly gatewayProxies = new Map<string, GatewayProxy>();
   private proxyList?: Proxy[];
-  /** Services with a selector, by namespace (for `servicesOf`). */
-  private selectingServices?: Map<string, MeshService[]>;
+  private proxiesById?: Map<string, Proxy>;
+  private sidecarIndex?: SidecarsByNamespace;
+  /** Services with a selector, by namespace, indexed by selector (for `servicesOf`). */
+  private selectingServices?: Map<string, SelectorIndex<MeshService>>;
 
   constructor(readonly model: MeshModel) {
     this.mesh = model.mesh;
@@ -66,6 +71,21 @@ export class MeshGraph {
     return this.workloadsByNamespace.get(namespace) ?? [];
   }
 
+  /**
+   * The workloads a label selector (`matchLabels`-style) picks, in the order of `workloads`: in one
+   * namespace, or in every namespace when none is given. An empty or absent selector picks them all.
+   * The same as filtering with `selects`, through an index.
+   */
+  selectedWorkloads(selector: Readonly<Record<string, string>> | undefined, namespace?: string): Workload[] {
+    if (namespace === undefined) {
+      this.allWorkloadsIndex ??= new LabelIndex(this.workloads);
+      return this.allWorkloadsIndex.selected(selector);
+    }
+    let index = this.workloadIndexes.get(namespace);
+    if (!index) this.workloadIndexes.set(namespace, (index = new LabelIndex(this.workloadsIn(namespace))));
+    return index.selected(selector);
+  }
+
   /** The Gateway a VirtualService `gateways` entry (`namespace/name`) refers to. */
   gateway(key: string): GatewayInfo | undefined {
     return this.gatewaysByKey.get(key);
@@ -78,15 +98,14 @@ export class MeshGraph {
    */
   workloadsOf(service: MeshService): Workload[] {
     if (!service.selector) return [];
-    return this.workloadsIn(service.namespace).filter(
-      (workload) => selects(service.selector, workload.labels) && (service.origin === "ServiceEntry" || workload.kind !== "WorkloadEntry"),
-    );
+    const selected = this.selectedWorkloads(service.selector, service.namespace);
+    return service.origin === "ServiceEntry" ? selected : selected.filter((workload) => workload.kind !== "WorkloadEntry");
   }
 
   /** The gateway workloads a Gateway's selector picks, in any namespace (Istio's default). */
   gatewayWorkloads(gateway: GatewayInfo): Workload[] {
     if (Object.keys(gateway.selector).length === 0) return [];
-    return this.workloads.filter((workload) => selects(gateway.selector, workload.labels));
+    return this.selectedWorkloads(gateway.selector);
   }
 
   /** Every proxy of the input: sidecars (one per workload, not per replica) and gateway workloads. */
@@ -97,7 +116,11 @@ export class MeshGraph {
 
   /** A proxy by `namespace/name` of its workload. */
   proxy(id: string): Proxy | undefined {
-    return this.proxies().find((proxy) => proxy.id === id);
+    if (!this.proxiesById) {
+      this.proxiesById = new Map();
+      for (const proxy of this.proxies()) if (!this.proxiesById.has(proxy.id)) this.proxiesById.set(proxy.id, proxy);
+    }
+    return this.proxiesById.get(id);
   }
 
   /**
@@ -116,7 +139,13 @@ export class MeshGraph {
 
   /** The scope of a sidecar workload (its namespace and the Sidecar resource that selects it). */
   scopeOf(workload: Workload): OutboundScope {
-    return this.outboundScope(workload.namespace, sidecarFor(this.sidecars, workload, this.mesh.rootNamespace));
+    return this.outboundScope(workload.namespace, this.sidecarOf(workload));
+  }
+
+  /** The Sidecar resource scoping a sidecar workload's proxy (see `sidecarFor`). */
+  sidecarOf(workload: Pick<Workload, "namespace" | "labels">): SidecarInfo | undefined {
+    this.sidecarIndex ??= sidecarsByNamespace(this.sidecars);
+    return sidecarFor(this.sidecarIndex, workload, this.mesh.rootNamespace);
   }
 
   /** The distinct outbound scopes of the sidecars of the input. */
@@ -144,15 +173,19 @@ export class MeshGraph {
   /** Services (in any namespace) whose selector picks a workload. */
   servicesOf(workload: Workload): MeshService[] {
     if (!this.selectingServices) {
-      this.selectingServices = new Map();
+      const byNamespace = new Map<string, MeshService[]>();
       for (const service of this.services.services) {
         if (!service.selector) continue;
-        const list = this.selectingServices.get(service.namespace);
+        const list = byNamespace.get(service.namespace);
         if (list) list.push(service);
-        else this.selectingServices.set(service.namespace, [service]);
+        else byNamespace.set(service.namespace, [service]);
+      }
+      this.selectingServices = new Map();
+      for (const [namespace, services] of byNamespace) {
+        this.selectingServices.set(namespace, new SelectorIndex(services, (service) => service.selector));
       }
     }
-    return (this.selectingServices.get(workload.namespace) ?? []).filter((service) => selects(service.selector, workload.labels));
+    return this.selectingServices.get(workload.namespace)?.selecting(workload.labels) ?? [];
   }
 }
 

@@ -27,7 +27,7 @@ import {
   weightedDestinations,
 } from "./outbound.js";
 import { isExportedTo } from "./services.js";
-import { sidecarFor, type SidecarInfo } from "./sidecars.js";
+import type { SidecarInfo } from "./sidecars.js";
 import type { Provenance, Workload } from "./types.js";
 import type { VirtualServiceInfo } from "./virtual-services.js";
 
@@ -336,7 +336,7 @@ export function collectProxies(graph: MeshGraph): Proxy[] {
       kind: workload.gateway ? ("gateway" as const) : ("sidecar" as const),
       workload,
       namespace: workload.namespace,
-      sidecar: workload.gateway ? undefined : sidecarFor(graph.sidecars, workload, graph.mesh.rootNamespace),
+      sidecar: workload.gateway ? undefined : graph.sidecarOf(workload),
     }));
 }
 

@@ -1,8 +1,8 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { resourcesOfKind } from "../model/index.js";
 import { hostMatches, serviceHost } from "../model/hosts.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
-import type { MeshService, PortKind, Protocol, ServicePort } from "./types.js";
+import { asArray, asRecord, asString, hasKeys } from "../model/resource.js";
+import { SharedByIndex, sharedPath, type MeshService, type PortKind, type Protocol, type ServicePort } from "./types.js";
 
 const PROTOCOL_PREFIXES: Record<string, Protocol> = {
   http: "HTTP",
@@ -31,6 +31,9 @@ export function parseProtocol(value: string | undefined): Protocol | undefined {
 /** Ports Istio treats as TCP when neither the name nor `appProtocol` declares a protocol (SMTP, DNS, MySQL, MongoDB). */
 export const WELL_KNOWN_TCP_PORTS: ReadonlySet<number> = new Set([25, 53, 3306, 27017]);
 
+const GRPC_WEB_PREFIX = /^grpc-web/i;
+const DIGITS = /^\d+$/;
+
 /**
  * The protocol of a Kubernetes Service port, as Istio derives it (`kube.ConvertProtocol`): UDP from
  * `protocol`; else `appProtocol` when set (the name is then ignored), else the port name, by its
@@ -50,8 +53,9 @@ export function servicePortProtocol(port: { name?: string; appProtocol?: string;
     if (standard === "kubernetes.io/wss") return { protocol: "HTTPS", explicit: true };
   }
   if (declared) {
-    if (/^grpc-web/i.test(declared)) return { protocol: "GRPC-Web", explicit: true };
-    const prefix = declared.split("-")[0].toLowerCase();
+    if (GRPC_WEB_PREFIX.test(declared)) return { protocol: "GRPC-Web", explicit: true };
+    const dash = declared.indexOf("-");
+    const prefix = (dash === -1 ? declared : declared.slice(0, dash)).toLowerCase();
     // Istio's protocol.Parse knows no `h2c` (only the appProtocol `kubernetes.io/h2c`).
     const fromName = prefix === "h2c" ? undefined : parseProtocol(prefix);
     if (fromName) return { protocol: fromName, explicit: true };
@@ -79,6 +83,7 @@ export function portKind(protocol: Protocol): PortKind {
 
 /** Parses an exportTo list (`*`, `.`, `~`, namespaces) into the namespaces it reaches. */
 export function resolveExportTo(values: unknown, namespace: string): "*" | ReadonlySet<string> {
+  if (!Array.isArray(values)) return "*";
   const list = asArray(values).filter((value): value is string => typeof value === "string");
   if (list.length === 0 || list.includes("*")) return "*";
   const set = new Set<string>();
@@ -93,13 +98,17 @@ export function isExportedTo(exportTo: "*" | ReadonlySet<string>, namespace: str
   return exportTo === "*" || exportTo.has(namespace);
 }
 
-function kubernetesServices(resource: Resource, domainSuffix: string): MeshService[] {
+const PORT_PATHS = new SharedByIndex((index) => sharedPath("spec", "ports", index));
+
+function kubernetesService(resource: Resource, domainSuffix: string): MeshService {
   const spec = resource.spec;
   const type = asString(spec.type) ?? "ClusterIP";
-  const ports: ServicePort[] = asArray(spec.ports).flatMap((entry, index) => {
-    const port = asRecord(entry);
+  const ports: ServicePort[] = [];
+  const written = asArray(spec.ports);
+  for (let index = 0; index < written.length; index++) {
+    const port = asRecord(written[index]);
     const number = typeof port.port === "number" ? port.port : Number(port.port);
-    if (!Number.isInteger(number)) return [];
+    if (!Number.isInteger(number)) continue;
     const name = asString(port.name) ?? "";
     const { protocol, explicit } = servicePortProtocol({
       name,
@@ -108,38 +117,34 @@ function kubernetesServices(resource: Resource, domainSuffix: string): MeshServi
       port: number,
     });
     const targetPort = typeof port.targetPort === "number" || typeof port.targetPort === "string" ? port.targetPort : undefined;
-    return [
-      {
-        name,
-        port: number,
-        targetPort: typeof targetPort === "string" && /^\d+$/.test(targetPort) ? Number(targetPort) : targetPort,
-        protocol,
-        explicitProtocol: explicit,
-        kind: portKind(protocol),
-        provenance: { resource, path: ["spec", "ports", index] },
-      },
-    ];
-  });
+    ports.push({
+      name,
+      port: number,
+      targetPort: typeof targetPort === "string" && DIGITS.test(targetPort) ? Number(targetPort) : targetPort,
+      protocol,
+      explicitProtocol: explicit,
+      kind: portKind(protocol),
+      provenance: { resource, path: PORT_PATHS.at(index) },
+    });
+  }
   const selector = spec.selector && typeof spec.selector === "object" ? (asRecord(spec.selector) as Record<string, string>) : undefined;
   const clusterIP = asString(spec.clusterIP);
   const exportAnnotation = resource.annotations["networking.istio.io/exportTo"];
-  return [
-    {
-      hostname: serviceHost(resource.name, resource.namespace, domainSuffix),
-      namespace: resource.namespace,
-      name: resource.name,
-      origin: "Service",
-      resource,
-      ports,
-      exportTo: exportAnnotation ? resolveExportTo(exportAnnotation.split(",").map((v) => v.trim()), resource.namespace) : "*",
-      location: "MESH_INTERNAL",
-      resolution: clusterIP === "None" ? "Headless" : type,
-      addresses: clusterIP && clusterIP !== "None" ? [clusterIP] : [],
-      selector: selector && Object.keys(selector).length > 0 ? selector : undefined,
-      staticEndpoints: [],
-      externalName: type === "ExternalName" ? asString(spec.externalName) : undefined,
-    },
-  ];
+  return {
+    hostname: serviceHost(resource.name, resource.namespace, domainSuffix),
+    namespace: resource.namespace,
+    name: resource.name,
+    origin: "Service",
+    resource,
+    ports,
+    exportTo: exportAnnotation ? resolveExportTo(exportAnnotation.split(",").map((v) => v.trim()), resource.namespace) : "*",
+    location: "MESH_INTERNAL",
+    resolution: clusterIP === "None" ? "Headless" : type,
+    addresses: clusterIP && clusterIP !== "None" ? [clusterIP] : [],
+    selector: selector && hasKeys(selector) ? selector : undefined,
+    staticEndpoints: [],
+    externalName: type === "ExternalName" ? asString(spec.externalName) : undefined,
+  };
 }
 
 function serviceEntryServices(resource: Resource): MeshService[] {
@@ -207,7 +212,7 @@ export class ServiceRegistry {
   constructor(model: MeshModel, domainSuffix = "cluster.local") {
     for (const resource of resourcesOfKind(model, "Service")) {
       if (resource.group !== "") continue;
-      for (const service of kubernetesServices(resource, domainSuffix)) this.add(service);
+      this.add(kubernetesService(resource, domainSuffix));
     }
     for (const resource of resourcesOfKind(model, "ServiceEntry")) {
       if (!resource.group.endsWith("istio.io")) continue;

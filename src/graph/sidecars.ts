@@ -62,19 +62,39 @@ export function collectSidecars(model: MeshModel): SidecarInfo[] {
     .map(sidecarInfo);
 }
 
+/** Sidecar resources by namespace, each list in Istio's order (for look-ups of many workloads). */
+export type SidecarsByNamespace = ReadonlyMap<string, readonly SidecarInfo[]>;
+
+export function sidecarsByNamespace(sidecars: readonly SidecarInfo[]): SidecarsByNamespace {
+  const byNamespace = new Map<string, SidecarInfo[]>();
+  for (const sidecar of sidecars) {
+    const list = byNamespace.get(sidecar.namespace);
+    if (list) list.push(sidecar);
+    else byNamespace.set(sidecar.namespace, [sidecar]);
+  }
+  return byNamespace;
+}
+
 /**
  * The Sidecar resource that scopes a workload's proxy: the oldest one in its namespace whose
  * selector picks it, else the namespace's Sidecar without selector, else the root namespace's.
+ * `sidecars`: all of them in Istio's order, or {@link sidecarsByNamespace} of them.
  */
 export function sidecarFor(
-  sidecars: readonly SidecarInfo[],
+  sidecars: readonly SidecarInfo[] | SidecarsByNamespace,
   workload: Pick<Workload, "namespace" | "labels">,
   rootNamespace: string,
 ): SidecarInfo | undefined {
-  const local = sidecars.filter((sidecar) => sidecar.namespace === workload.namespace);
+  const inNamespace = (namespace: string): readonly SidecarInfo[] =>
+    isSidecarList(sidecars) ? sidecars.filter((sidecar) => sidecar.namespace === namespace) : (sidecars.get(namespace) ?? []);
+  const local = inNamespace(workload.namespace);
   return (
     local.find((sidecar) => sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) ??
     local.find((sidecar) => !sidecar.workloadSelector) ??
-    sidecars.find((sidecar) => sidecar.namespace === rootNamespace && !sidecar.workloadSelector)
+    inNamespace(rootNamespace).find((sidecar) => !sidecar.workloadSelector)
   );
+}
+
+function isSidecarList(sidecars: readonly SidecarInfo[] | SidecarsByNamespace): sidecars is readonly SidecarInfo[] {
+  return Array.isArray(sidecars);
 }

@@ -91,6 +91,28 @@ export interface Workload {
   labelsPath: NodePath;
 }
 
+/**
+ * A node path shared by every resource that has that node: provenance paths are read-only (frozen
+ * here), and the graph keeps one for each element it holds. See {@link SharedByIndex}.
+ */
+export function sharedPath(...segments: (string | number)[]): NodePath {
+  return Object.freeze(segments);
+}
+
+/**
+ * Values by a small index (the position of a node in a list), made on first use and then shared:
+ * `spec.hosts[0]` is one path for every VirtualService.
+ */
+export class SharedByIndex<T> {
+  private readonly values: T[] = [];
+
+  constructor(private readonly make: (index: number) => T) {}
+
+  at(index: number): T {
+    return (this.values[index] ??= this.make(index));
+  }
+}
+
 /** The `Kind namespace/name` of a resource a graph element points back to. */
 export function provenanceKey(provenance: Provenance): string {
   return `${provenance.resource.key}:${provenance.path.join(".")}`;

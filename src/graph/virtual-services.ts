@@ -1,9 +1,9 @@
 import type { NodePath } from "../load/types.js";
 import type { MeshModel, Resource } from "../model/index.js";
 import { resolveHost } from "../model/hosts.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, readRecord } from "../model/resource.js";
 import { resolveExportTo } from "./services.js";
-import type { Provenance } from "./types.js";
+import { SharedByIndex, sharedPath, type Provenance } from "./types.js";
 
 /** A route destination (or mirror), its host resolved against the VirtualService's namespace. */
 export interface RouteDestination {
@@ -66,10 +66,10 @@ export function resolveGatewayName(written: string, namespace: string): string {
 }
 
 function destination(value: unknown, namespace: string, path: NodePath, resource: Resource, weight?: unknown): RouteDestination | undefined {
-  const dest = asRecord(value);
+  const dest = readRecord(value);
   const host = asString(dest.host);
   if (!host) return undefined;
-  const port = asRecord(dest.port).number;
+  const port = readRecord(dest.port).number;
   return {
     host: resolveHost(host, namespace),
     hostWritten: host,
@@ -80,54 +80,96 @@ function destination(value: unknown, namespace: string, path: NodePath, resource
   };
 }
 
-function routesOf(resource: Resource, protocol: RouteProtocol, namespace: string): VirtualServiceRoute[] {
-  return asArray(resource.spec[protocol]).map((entry, index) => {
-    const route = asRecord(entry);
-    const base: NodePath = ["spec", protocol, index];
-    const destinations = asArray(route.route).flatMap((item, i) => {
-      const found = destination(asRecord(item).destination, namespace, [...base, "route", i, "destination"], resource, asRecord(item).weight);
-      return found ? [found] : [];
-    });
+/** The paths of the nodes of a route (`spec.http[0]`) that the graph points to. */
+interface RoutePaths {
+  route: NodePath;
+  destinations: SharedByIndex<NodePath>;
+  mirror: NodePath;
+  mirrors: SharedByIndex<NodePath>;
+}
+
+function routePaths(protocol: RouteProtocol): SharedByIndex<RoutePaths> {
+  return new SharedByIndex((index) => ({
+    route: sharedPath("spec", protocol, index),
+    destinations: new SharedByIndex((i) => sharedPath("spec", protocol, index, "route", i, "destination")),
+    mirror: sharedPath("spec", protocol, index, "mirror"),
+    mirrors: new SharedByIndex((i) => sharedPath("spec", protocol, index, "mirrors", i, "destination")),
+  }));
+}
+
+const ROUTE_PATHS: Record<RouteProtocol, SharedByIndex<RoutePaths>> = { http: routePaths("http"), tls: routePaths("tls"), tcp: routePaths("tcp") };
+const HOST_PATHS = new SharedByIndex((index) => sharedPath("spec", "hosts", index));
+const GATEWAY_PATHS = new SharedByIndex((index) => sharedPath("spec", "gateways", index));
+
+/** The routes of one protocol section (`http`, `tls`, `tcp`) of a VirtualService, appended to `routes`. */
+function addRoutes(routes: VirtualServiceRoute[], resource: Resource, protocol: RouteProtocol, namespace: string): void {
+  const section = resource.spec[protocol];
+  if (!Array.isArray(section)) return;
+  for (let index = 0; index < section.length; index++) {
+    const route = asRecord(section[index]);
+    const paths = ROUTE_PATHS[protocol].at(index);
+    const destinations: RouteDestination[] = [];
+    const targets = asArray(route.route);
+    for (let i = 0; i < targets.length; i++) {
+      const target = readRecord(targets[i]);
+      const found = destination(target.destination, namespace, paths.destinations.at(i), resource, target.weight);
+      if (found) destinations.push(found);
+    }
     const mirrors: RouteDestination[] = [];
-    const mirror = destination(route.mirror, namespace, [...base, "mirror"], resource);
+    const mirror = destination(route.mirror, namespace, paths.mirror, resource);
     if (mirror) mirrors.push(mirror);
-    asArray(route.mirrors).forEach((item, i) => {
-      const found = destination(asRecord(item).destination, namespace, [...base, "mirrors", i, "destination"], resource);
-      if (found) mirrors.push(found);
-    });
-    const delegate = asRecord(route.delegate);
+    const mirrorList = route.mirrors;
+    if (Array.isArray(mirrorList)) {
+      for (let i = 0; i < mirrorList.length; i++) {
+        const found = destination(readRecord(mirrorList[i]).destination, namespace, paths.mirrors.at(i), resource);
+        if (found) mirrors.push(found);
+      }
+    }
+    const delegate = readRecord(route.delegate);
     const delegateName = asString(delegate.name);
-    return {
+    routes.push({
       protocol,
       index,
       name: asString(route.name),
-      matches: asArray(route.match).map((match) => asRecord(match)),
+      matches: Array.isArray(route.match) ? route.match.map(asRecord) : [],
       destinations,
       mirrors,
       redirect: route.redirect ? asRecord(route.redirect) : undefined,
       directResponse: route.directResponse ? asRecord(route.directResponse) : undefined,
       delegate: delegateName ? { name: delegateName, namespace: asString(delegate.namespace) ?? namespace } : undefined,
-      provenance: { resource, path: base },
-    };
-  });
+      provenance: { resource, path: paths.route },
+    });
+  }
 }
+
+/** `gateways` when the field is absent: the sidecars of the mesh (shared, read-only). */
+const MESH_ONLY: VirtualServiceInfo["gateways"] = Object.freeze([Object.freeze({ gateway: "mesh", written: "mesh" })]) as VirtualServiceInfo["gateways"];
 
 export function virtualServiceInfo(resource: Resource): VirtualServiceInfo {
   const namespace = resource.namespace;
   const spec = resource.spec;
-  const hosts = asArray(spec.hosts).flatMap((host, index) =>
-    typeof host === "string" && host
-      ? [{ host: resolveHost(host, namespace), written: host, provenance: { resource, path: ["spec", "hosts", index] } }]
-      : [],
-  );
-  const writtenGateways = asArray(spec.gateways).filter((value): value is string => typeof value === "string");
-  const gateways = spec.gateways === undefined
-    ? [{ gateway: "mesh", written: "mesh" }]
-    : writtenGateways.map((written, index) => ({
-        gateway: resolveGatewayName(written, namespace),
-        written,
-        provenance: { resource, path: ["spec", "gateways", index] },
-      }));
+  const hosts: VirtualServiceInfo["hosts"] = [];
+  const writtenHosts = asArray(spec.hosts);
+  for (let index = 0; index < writtenHosts.length; index++) {
+    const host = writtenHosts[index];
+    if (typeof host === "string" && host) {
+      hosts.push({ host: resolveHost(host, namespace), written: host, provenance: { resource, path: HOST_PATHS.at(index) } });
+    }
+  }
+  const gateways =
+    spec.gateways === undefined
+      ? MESH_ONLY
+      : asArray(spec.gateways)
+          .filter((value): value is string => typeof value === "string")
+          .map((written, index) => ({
+            gateway: resolveGatewayName(written, namespace),
+            written,
+            provenance: { resource, path: GATEWAY_PATHS.at(index) },
+          }));
+  const routes: VirtualServiceRoute[] = [];
+  addRoutes(routes, resource, "http", namespace);
+  addRoutes(routes, resource, "tls", namespace);
+  addRoutes(routes, resource, "tcp", namespace);
   return {
     resource,
     namespace,
@@ -136,7 +178,7 @@ export function virtualServiceInfo(resource: Resource): VirtualServiceInfo {
     gateways,
     exportTo: resolveExportTo(spec.exportTo, namespace),
     exportToWritten: spec.exportTo !== undefined,
-    routes: [...routesOf(resource, "http", namespace), ...routesOf(resource, "tls", namespace), ...routesOf(resource, "tcp", namespace)],
+    routes,
     delegate: spec.hosts === undefined || hosts.length === 0,
   };
 }

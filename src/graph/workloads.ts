@@ -1,10 +1,11 @@
 import type { NodePath } from "../load/types.js";
 import type { MeshModel, Resource } from "../model/index.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, readRecord, stringMap } from "../model/resource.js";
 import type { SidecarInjection, Workload } from "./types.js";
 
-/** Where each workload kind keeps its pod template. */
-const POD_TEMPLATE: Record<string, NodePath> = {
+/** Where each workload kind keeps its pod template, and the path of the pod labels (shared by its workloads). */
+const POD_TEMPLATE: Record<string, { template: NodePath; labels: NodePath }> = {};
+for (const [kind, template] of Object.entries<NodePath>({
   Deployment: ["spec", "template"],
   StatefulSet: ["spec", "template"],
   DaemonSet: ["spec", "template"],
@@ -12,21 +13,16 @@ const POD_TEMPLATE: Record<string, NodePath> = {
   Job: ["spec", "template"],
   CronJob: ["spec", "jobTemplate", "spec", "template"],
   Pod: [],
-};
+})) {
+  POD_TEMPLATE[kind] = { template, labels: Object.freeze([...template, "metadata", "labels"]) as NodePath };
+}
+
+const WORKLOAD_ENTRY_LABELS: NodePath = Object.freeze(["spec", "labels"]) as NodePath;
 
 function at(value: unknown, path: NodePath): unknown {
   let current = value;
-  for (const segment of path) current = asRecord(current)[segment as string];
+  for (let i = 0; i < path.length; i++) current = readRecord(current)[path[i] as string];
   return current;
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(asRecord(value))) {
-    if (typeof entry === "string") out[key] = entry;
-    else if (typeof entry === "number" || typeof entry === "boolean") out[key] = String(entry);
-  }
-  return out;
 }
 
 /** Namespace facts that decide sidecar injection. */
@@ -71,25 +67,49 @@ export function sidecarInjection(
   return { injected: false, reason: `namespace ${namespace.name} has no istio-injection label` };
 }
 
+/** The container ports of a pod spec, in the order written. */
+function containerPortsOf(podSpec: Readonly<Record<string, unknown>>): Workload["containerPorts"] {
+  const ports: Workload["containerPorts"] = [];
+  const containers = asArray(podSpec.containers);
+  for (let c = 0; c < containers.length; c++) {
+    const declared = asArray(readRecord(containers[c]).ports);
+    for (let p = 0; p < declared.length; p++) {
+      const port = readRecord(declared[p]);
+      if (typeof port.containerPort === "number") {
+        ports.push({ name: asString(port.name), port: port.containerPort, protocol: asString(port.protocol) ?? "TCP" });
+      }
+    }
+  }
+  return ports;
+}
+
+const GATEWAY_PROXY: SidecarInjection = Object.freeze({ injected: true, reason: "gateway proxy" });
+// A WorkloadEntry stands for a VM or external workload that runs the Istio proxy itself.
+const PROXY_ON_VM: SidecarInjection = Object.freeze({ injected: true, reason: "WorkloadEntry (proxy on the VM)" });
+const INJECT = "sidecar.istio.io/inject";
+
 /** Every workload of the input, with its pod labels, ports and sidecar. */
 export function collectWorkloads(model: MeshModel, namespaces: Map<string, NamespaceInfo>): Workload[] {
   const workloads: Workload[] = [];
-  for (const [kind, templatePath] of Object.entries(POD_TEMPLATE)) {
-    for (const resource of model.byKind.get(kind) ?? []) {
-      if (kind === "Pod" ? resource.group !== "" : !["apps", "batch"].includes(resource.group)) continue;
-      const template = templatePath.length ? asRecord(at(resource.object, templatePath)) : resource.object;
-      const metadata = asRecord(template.metadata);
-      const podSpec = asRecord(template.spec);
+  // The injection of pods that say nothing about it depends on their namespace only: one answer each.
+  const namespaceInjection = new Map<string, SidecarInjection>();
+  const injectionOf = (labels: Record<string, string>, annotations: Record<string, string>, namespace: string) => {
+    if (labels[INJECT] !== undefined || annotations[INJECT] !== undefined) return sidecarInjection(labels, annotations, namespaces.get(namespace));
+    let injection = namespaceInjection.get(namespace);
+    if (!injection) namespaceInjection.set(namespace, (injection = Object.freeze(sidecarInjection(labels, annotations, namespaces.get(namespace)))));
+    return injection;
+  };
+  for (const kind in POD_TEMPLATE) {
+    const paths = POD_TEMPLATE[kind];
+    const resources = model.byKind.get(kind) ?? [];
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i];
+      if (kind === "Pod" ? resource.group !== "" : resource.group !== "apps" && resource.group !== "batch") continue;
+      const template = paths.template.length ? readRecord(at(resource.object, paths.template)) : resource.object;
+      const metadata = readRecord(template.metadata);
+      const podSpec = readRecord(template.spec);
       const labels = stringMap(metadata.labels);
       const annotations = stringMap(metadata.annotations);
-      const containerPorts = asArray(podSpec.containers).flatMap((container) =>
-        asArray(asRecord(container).ports).flatMap((entry) => {
-          const port = asRecord(entry);
-          return typeof port.containerPort === "number"
-            ? [{ name: asString(port.name), port: port.containerPort, protocol: asString(port.protocol) ?? "TCP" }]
-            : [];
-        }),
-      );
       const gateway = gatewayRole(labels, annotations);
       workloads.push({
         kind,
@@ -98,13 +118,11 @@ export function collectWorkloads(model: MeshModel, namespaces: Map<string, Names
         resource,
         labels,
         annotations,
-        containerPorts,
+        containerPorts: containerPortsOf(podSpec),
         serviceAccount: asString(podSpec.serviceAccountName) ?? asString(podSpec.serviceAccount) ?? "default",
-        sidecar: gateway
-          ? { injected: true, reason: "gateway proxy" }
-          : sidecarInjection(labels, annotations, namespaces.get(resource.namespace)),
+        sidecar: gateway ? GATEWAY_PROXY : injectionOf(labels, annotations, resource.namespace),
         gateway,
-        labelsPath: [...templatePath, "metadata", "labels"],
+        labelsPath: paths.labels,
       });
     }
   }
@@ -112,9 +130,12 @@ export function collectWorkloads(model: MeshModel, namespaces: Map<string, Names
     if (!resource.group.endsWith("istio.io")) continue;
     const spec = resource.spec;
     const labels = stringMap(spec.labels);
-    const ports = Object.entries(asRecord(spec.ports)).flatMap(([name, port]) =>
-      typeof port === "number" ? [{ name, port, protocol: "TCP" }] : [],
-    );
+    const ports: Workload["containerPorts"] = [];
+    const written = asRecord(spec.ports);
+    for (const name in written) {
+      const port = written[name];
+      if (typeof port === "number") ports.push({ name, port, protocol: "TCP" });
+    }
     workloads.push({
       kind: "WorkloadEntry",
       name: resource.name,
@@ -124,10 +145,9 @@ export function collectWorkloads(model: MeshModel, namespaces: Map<string, Names
       annotations: {},
       containerPorts: ports,
       serviceAccount: asString(spec.serviceAccount) ?? "default",
-      // A WorkloadEntry stands for a VM or external workload that runs the Istio proxy itself.
-      sidecar: { injected: true, reason: "WorkloadEntry (proxy on the VM)" },
+      sidecar: PROXY_ON_VM,
       address: asString(spec.address),
-      labelsPath: ["spec", "labels"],
+      labelsPath: WORKLOAD_ENTRY_LABELS,
     });
   }
   return workloads;
@@ -140,6 +160,104 @@ export function selects(selector: Readonly<Record<string, string>> | undefined, 
   return true;
 }
 
+/** The first key of a selector (in the order `selects` checks them), undefined when it has none. */
+function firstKey(selector: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  for (const key in selector) return key;
+  return undefined;
+}
+
+/**
+ * Things with labels (workloads), indexed for label-selector queries: a selector's first key and its
+ * value narrow the candidates (an index per key, built on first use), `selects` decides. Answers are
+ * those of filtering the list with `selects`, in the list's order.
+ */
+export class LabelIndex<T extends { readonly labels: Readonly<Record<string, string>> }> {
+  /** By label key: the items by their value of that label (undefined when they have none). */
+  private readonly byKey = new Map<string, Map<unknown, T[]>>();
+
+  constructor(readonly items: readonly T[]) {}
+
+  /** The items a selector selects (all for an empty or absent selector). */
+  selected(selector: Readonly<Record<string, string>> | undefined): T[] {
+    const key = firstKey(selector);
+    if (key === undefined) return this.items.slice();
+    const candidates = this.valuesOf(key).get(selector![key]);
+    if (!candidates) return [];
+    const found: T[] = [];
+    for (const item of candidates) if (selects(selector, item.labels)) found.push(item);
+    return found;
+  }
+
+  private valuesOf(key: string): Map<unknown, T[]> {
+    let values = this.byKey.get(key);
+    if (!values) {
+      values = new Map();
+      for (const item of this.items) {
+        const value = item.labels[key];
+        const list = values.get(value);
+        if (list) list.push(item);
+        else values.set(value, [item]);
+      }
+      this.byKey.set(key, values);
+    }
+    return values;
+  }
+}
+
+/**
+ * Things with a label selector (services), indexed to find those whose selector picks a set of
+ * labels: by the selector's first key and its value. Answers are those of filtering the list with
+ * `selects`, in the list's order.
+ */
+export class SelectorIndex<T> {
+  /** By a selector's first key, by the selector's value for it: positions of the items in the list. */
+  private readonly byKey = new Map<string, Map<unknown, number[]>>();
+  /** Items without a selector or with an empty one: they select everything. */
+  private readonly unkeyed: number[] = [];
+
+  constructor(
+    readonly items: readonly T[],
+    private readonly selectorOf: (item: T) => Readonly<Record<string, string>> | undefined,
+  ) {
+    for (let position = 0; position < items.length; position++) {
+      const selector = selectorOf(items[position]);
+      const key = firstKey(selector);
+      if (key === undefined) {
+        this.unkeyed.push(position);
+        continue;
+      }
+      let values = this.byKey.get(key);
+      if (!values) this.byKey.set(key, (values = new Map()));
+      const value = selector![key];
+      const list = values.get(value);
+      if (list) list.push(position);
+      else values.set(value, [position]);
+    }
+  }
+
+  /** The items whose selector selects these labels. */
+  selecting(labels: Readonly<Record<string, string>>): T[] {
+    let positions: number[] = this.unkeyed;
+    let sorted = true;
+    for (const [key, values] of this.byKey) {
+      const list = values.get(labels[key]);
+      if (!list) continue;
+      if (positions.length === 0) positions = list;
+      else {
+        positions = positions.concat(list);
+        sorted = false;
+      }
+    }
+    if (!sorted) positions.sort((a, b) => a - b);
+    const found: T[] = [];
+    for (const position of positions) {
+      const item = this.items[position];
+      if (selects(this.selectorOf(item), labels)) found.push(item);
+    }
+    return found;
+  }
+}
+
 /** The namespaces of the input: Namespace objects, and every namespace a resource names. */
 export function collectNamespaces(model: MeshModel): Map<string, NamespaceInfo> {
   const namespaces = new Map<string, NamespaceInfo>();
@@ -147,7 +265,9 @@ export function collectNamespaces(model: MeshModel): Map<string, NamespaceInfo> 
     if (resource.group !== "") continue;
     namespaces.set(resource.name, { name: resource.name, labels: resource.labels, resource });
   }
-  for (const resource of model.resources) {
+  const resources = model.resources;
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i];
     if (resource.namespace && !namespaces.has(resource.namespace)) {
       namespaces.set(resource.namespace, { name: resource.namespace, labels: {} });
     }

@@ -62,12 +62,19 @@ function gatewayObjects(install: GatewayInstall, namespace: string): Record<stri
   ];
 }
 
-function hasGatewayWorkload(resources: Resource[], istioLabel: string): boolean {
-  return resources.some((resource) => {
-    if (resource.labels.istio === istioLabel && (resource.kind === "Pod" || resource.kind === "Service")) return true;
-    const template = (resource.spec.template ?? {}) as { metadata?: { labels?: Record<string, unknown> } };
-    return template.metadata?.labels?.istio === istioLabel;
-  });
+/**
+ * The `istio` labels of the gateway workloads of the input: on Pods and Services, and on the pod
+ * templates of any kind (one pass over the resources, whichever gateways are asked about).
+ */
+function gatewayIstioLabels(resources: Resource[]): Set<unknown> {
+  const found = new Set<unknown>();
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i];
+    if (resource.kind === "Pod" || resource.kind === "Service") found.add(resource.labels.istio);
+    const template = resource.spec.template as { metadata?: { labels?: Record<string, unknown> } } | null | undefined;
+    found.add(template?.metadata?.labels?.istio);
+  }
+  return found;
 }
 
 /**
@@ -77,9 +84,10 @@ function hasGatewayWorkload(resources: Resource[], istioLabel: string): boolean 
  */
 export function assumedInstallation(resources: Resource[], mesh: MeshSettings): Resource[] {
   if (mesh.install === "none") return [];
+  const present = gatewayIstioLabels(resources);
   const installs: GatewayInstall[] = [];
-  if (!hasGatewayWorkload(resources, INGRESS.istioLabel)) installs.push(INGRESS);
-  if (mesh.install === "demo" && !hasGatewayWorkload(resources, EGRESS.istioLabel)) installs.push(EGRESS);
+  if (!present.has(INGRESS.istioLabel)) installs.push(INGRESS);
+  if (mesh.install === "demo" && !present.has(EGRESS.istioLabel)) installs.push(EGRESS);
   return installs.flatMap((install) =>
     gatewayObjects(install, mesh.rootNamespace).map((object) =>
       toResource(object, { defaultNamespace: mesh.rootNamespace, origin: "assumed" }),

@@ -15,13 +15,32 @@ export function resolveHost(host: string, namespace: string, domainSuffix = DEFA
   if (!host) return host;
   if (host === "*" || host.startsWith("*")) return host;
   if (host.includes(".") || host.includes(":")) return host;
-  return `${host}.${namespace}.svc.${domainSuffix}`;
+  return serviceHost(host, namespace, domainSuffix);
 }
 
 /** The FQDN of a Kubernetes Service. */
 export function serviceHost(name: string, namespace: string, domainSuffix = DEFAULT_DOMAIN_SUFFIX): string {
-  return `${name}.${namespace}.svc.${domainSuffix}`;
+  if (domainSuffix !== DEFAULT_DOMAIN_SUFFIX) return `${name}.${namespace}.svc.${domainSuffix}`;
+  // One string per FQDN for Services, DestinationRule and VirtualService hosts and route
+  // destinations alike: look-ups by host then compare pointers, and hash each FQDN once.
+  let inNamespace = FQDNS.get(namespace);
+  if (!inNamespace) FQDNS.set(namespace, (inNamespace = new Map()));
+  let fqdn = inNamespace.get(name);
+  if (fqdn === undefined) {
+    fqdn = `${name}.${namespace}.svc.${domainSuffix}`;
+    // Bounded for long-lived processes: forgetting only costs the sharing.
+    if (++fqdnCount > MAX_FQDNS) {
+      FQDNS.clear();
+      fqdnCount = 0;
+    } else inNamespace.set(name, fqdn);
+  }
+  return fqdn;
 }
+
+/** FQDNs in the default domain, by namespace, then short name. */
+const FQDNS = new Map<string, Map<string, string>>();
+const MAX_FQDNS = 1_000_000;
+let fqdnCount = 0;
 
 /** Whether a (possibly wildcard) host pattern matches a concrete or wildcard host, as Istio's `host.Name.Matches`. */
 export function hostMatches(pattern: string, host: string): boolean {

@@ -22,24 +22,24 @@ export interface ModelOptions {
 /** Builds the model from loaded files: one resource per Kubernetes object, then the assumed installation. */
 export function buildModel(files: SourceFile[], options: ModelOptions): MeshModel {
   const resources: Resource[] = [];
-  for (const file of files) {
-    for (const document of file.documents) {
-      resources.push(
-        toResource(document.value, {
-          defaultNamespace: options.defaultNamespace,
-          origin: file.role,
-          source: { file, document },
-        }),
-      );
-    }
-  }
-  resources.push(...assumedInstallation(resources, options.mesh));
   const byKind = new Map<string, Resource[]>();
-  for (const resource of resources) {
+  const add = (resource: Resource) => {
+    resources.push(resource);
     const list = byKind.get(resource.kind);
     if (list) list.push(resource);
     else byKind.set(resource.kind, [resource]);
+  };
+  // Indexed loops: these run once per document of the run, before the code is optimized, where
+  // `for...of` allocates an iterator result per step.
+  for (let f = 0; f < files.length; f++) {
+    const file = files[f];
+    const documents = file.documents;
+    for (let d = 0; d < documents.length; d++) {
+      const document = documents[d];
+      add(toResource(document.value, { defaultNamespace: options.defaultNamespace, origin: file.role, source: { file, document } }));
+    }
   }
+  for (const resource of assumedInstallation(resources, options.mesh)) add(resource);
   return { resources, mesh: options.mesh, byKind };
 }
 

@@ -51,18 +51,36 @@ const KINDS: KindInfo[] = [
   { group: "batch", kind: "CronJob", versions: ["v1"], namespaced: true, istio: false },
 ];
 
-const BY_GROUP_KIND = new Map(KINDS.map((info) => [`${info.group}/${info.kind}`, info]));
+/** The modeled kinds by API group, then kind (looked up once per resource: no key to build). */
+const BY_GROUP = new Map<string, Map<string, KindInfo>>();
+for (const info of KINDS) {
+  let kinds = BY_GROUP.get(info.group);
+  if (!kinds) BY_GROUP.set(info.group, (kinds = new Map()));
+  kinds.set(info.kind, info);
+}
 
-/** Splits an apiVersion into group and version (`v1` → core group). */
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.lastIndexOf("/");
-  return slash === -1
-    ? { group: "", version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+/** apiVersions already split: a run meets a handful of them, once per resource each (bounded for long-lived processes). */
+const SPLIT_API_VERSIONS = new Map<string, Readonly<{ group: string; version: string }>>();
+const MAX_API_VERSIONS = 10_000;
+
+/** Splits an apiVersion into group and version (`v1` → core group). The result is shared: do not mutate. */
+export function splitApiVersion(apiVersion: string): Readonly<{ group: string; version: string }> {
+  let split = SPLIT_API_VERSIONS.get(apiVersion);
+  if (!split) {
+    const slash = apiVersion.lastIndexOf("/");
+    split = Object.freeze(
+      slash === -1
+        ? { group: "", version: apiVersion }
+        : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) },
+    );
+    if (SPLIT_API_VERSIONS.size >= MAX_API_VERSIONS) SPLIT_API_VERSIONS.clear();
+    SPLIT_API_VERSIONS.set(apiVersion, split);
+  }
+  return split;
 }
 
 export function kindInfo(group: string, kind: string): KindInfo | undefined {
-  return BY_GROUP_KIND.get(`${group}/${kind}`);
+  return BY_GROUP.get(group)?.get(kind);
 }
 
 export const ISTIO_GROUPS = new Set(KINDS.filter((k) => k.istio).map((k) => k.group));
@@ -88,8 +106,8 @@ const CLUSTER_SCOPED = new Set([
   "Node",
 ]);
 
-export function isNamespaced(group: string, kind: string): boolean {
-  const info = kindInfo(group, kind);
+/** Whether a kind is namespaced (`info`: its {@link kindInfo}, when the caller has it already). */
+export function isNamespaced(group: string, kind: string, info: KindInfo | undefined = kindInfo(group, kind)): boolean {
   if (info) return info.namespaced;
   return !CLUSTER_SCOPED.has(kind);
 }

@@ -33,19 +33,48 @@ export interface Resource {
   key: string;
 }
 
-function stringMap(value: unknown): Record<string, string> {
+/** The mapping of absent labels or annotations: shared, hence frozen. */
+const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Labels or annotations as written: string values, with numbers and booleans written unquoted
+ * turned into strings and other values dropped. A mapping that holds only strings (the usual case)
+ * is returned as it is, not copied: treat the result as read-only.
+ */
+export function stringMap(value: unknown): Record<string, string> {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return EMPTY_MAP as Record<string, string>;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    // `__proto__` is an own key in parsed YAML but would set the prototype of a copy: copy to drop it as before.
+    if (typeof record[key] !== "string" || key === "__proto__") return copyStrings(record);
+  }
+  return record as Record<string, string>;
+}
+
+function copyStrings(record: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    for (const [key, entry] of Object.entries(value)) {
-      if (typeof entry === "string") out[key] = entry;
-      else if (typeof entry === "number" || typeof entry === "boolean") out[key] = String(entry);
-    }
+  for (const [key, entry] of Object.entries(record)) {
+    if (typeof entry === "string") out[key] = entry;
+    else if (typeof entry === "number" || typeof entry === "boolean") out[key] = String(entry);
   }
   return out;
 }
 
+const EMPTY_RECORD: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** {@link asRecord} for reading only: a value that is no mapping reads as one shared (frozen) empty mapping. */
+export function readRecord(value: unknown): Readonly<Record<string, unknown>> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : EMPTY_RECORD;
+}
+
 export function asRecord(value: unknown): Record<string, unknown> {
   return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Whether a mapping has an own enumerable key (`Object.keys(record).length > 0`, without the array). */
+export function hasKeys(record: Readonly<Record<string, unknown>>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
 }
 
 export function asArray(value: unknown): unknown[] {
@@ -60,19 +89,35 @@ export function resourceKey(kind: string, namespace: string, name: string): stri
   return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
 }
 
+/** Namespace names met so far, each as the first string object met for it (bounded for long-lived processes). */
+const NAMESPACES = new Map<string, string>();
+const MAX_NAMESPACES = 100_000;
+
+function internNamespace(namespace: string): string {
+  const known = NAMESPACES.get(namespace);
+  if (known !== undefined) return known;
+  if (NAMESPACES.size >= MAX_NAMESPACES) NAMESPACES.clear();
+  NAMESPACES.set(namespace, namespace);
+  return namespace;
+}
+
 /** Builds a resource from a parsed object, defaulting the namespace as kubectl does. */
 export function toResource(
   object: Record<string, unknown>,
   options: { defaultNamespace: string; origin: ResourceOrigin; source?: Resource["source"] },
 ): Resource {
   const apiVersion = String(object.apiVersion);
-  const kind = String(object.kind);
   const { group, version } = splitApiVersion(apiVersion);
-  const metadata = asRecord(object.metadata);
+  const writtenKind = String(object.kind);
+  const info = kindInfo(group, writtenKind);
+  // Modeled kinds and namespace names (of namespaced resources and of Namespace objects) as one
+  // string object each: the many look-ups by kind and by namespace then compare pointers.
+  const kind = info ? info.kind : writtenKind;
+  const metadata = readRecord(object.metadata);
   const givenNamespace = asString(metadata.namespace);
-  const namespaced = isNamespaced(group, kind);
-  const namespace = namespaced ? givenNamespace || options.defaultNamespace : "";
-  const name = asString(metadata.name) ?? asString(metadata.generateName) ?? "";
+  const namespace = isNamespaced(group, kind, info) ? internNamespace(givenNamespace || options.defaultNamespace) : "";
+  const writtenName = asString(metadata.name) ?? asString(metadata.generateName) ?? "";
+  const name = kind === "Namespace" ? internNamespace(writtenName) : writtenName;
   const creation = metadata.creationTimestamp;
   return {
     apiVersion,
@@ -89,7 +134,7 @@ export function toResource(
     spec: asRecord(object.spec),
     origin: options.origin,
     source: options.source,
-    modeled: kindInfo(group, kind) !== undefined,
+    modeled: info !== undefined,
     key: resourceKey(kind, namespace, name),
   };
 }
