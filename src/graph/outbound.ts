@@ -54,23 +54,67 @@ function winnerFor(index: VirtualServiceIndex, host: string): VirtualServiceInfo
   return undefined;
 }
 
-const sharedIndexCache = new WeakMap<MeshGraph, { restricted: [number, VirtualServiceInfo][]; byKey: Map<string, VirtualServiceIndex> }>();
+interface SharedIndexes {
+  restricted: [number, VirtualServiceInfo][];
+  byKey: Map<string, VirtualServiceIndex>;
+  /** Positions (in Istio's order) of the mesh-bound, non-delegate VirtualServices of each namespace. */
+  meshBoundByNamespace: Map<string, number[]>;
+  /** The non-delegate VirtualServices bound to each Gateway (`namespace/name`), in Istio's order. */
+  byGateway: Map<string, VirtualServiceInfo[]>;
+}
+
+const sharedIndexCache = new WeakMap<MeshGraph, SharedIndexes>();
 
 /**
  * Per graph: the VirtualServices whose visibility or order depends on the client namespace (a written
- * `exportTo` other than `*`), with their positions, and the indexes built so far by what those decide.
+ * `exportTo` other than `*`), with their positions, and the indexes built so far by what those decide;
+ * the positions of the mesh-bound VirtualServices by namespace (for Sidecars that name namespaces);
+ * the VirtualServices by Gateway.
  */
-function sharedIndexes(graph: MeshGraph) {
+function sharedIndexes(graph: MeshGraph): SharedIndexes {
   let shared = sharedIndexCache.get(graph);
   if (!shared) {
     const restricted: [number, VirtualServiceInfo][] = [];
+    const meshBoundByNamespace = new Map<string, number[]>();
+    const byGateway = new Map<string, VirtualServiceInfo[]>();
     graph.virtualServices.forEach((vs, position) => {
-      const written = asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
-      if (!written.every((v) => v === "*")) restricted.push([position, vs]);
+      if (writtenExportTo(vs).some((v) => v !== "*")) restricted.push([position, vs]);
+      if (vs.delegate) return;
+      for (const { gateway } of vs.gateways) {
+        if (gateway === "mesh") continue;
+        const list = byGateway.get(gateway);
+        if (!list) byGateway.set(gateway, [vs]);
+        else if (list[list.length - 1] !== vs) list.push(vs);
+      }
+      if (!vs.gateways.some((g) => g.gateway === "mesh")) return;
+      const list = meshBoundByNamespace.get(vs.namespace);
+      if (list) list.push(position);
+      else meshBoundByNamespace.set(vs.namespace, [position]);
     });
-    sharedIndexCache.set(graph, (shared = { restricted, byKey: new Map() }));
+    sharedIndexCache.set(graph, (shared = { restricted, byKey: new Map(), meshBoundByNamespace, byGateway }));
   }
   return shared;
+}
+
+/**
+ * The VirtualServices bound to a Gateway (its `namespace/name` key) that proxies in a namespace see
+ * (`exportTo`), in the order istiod merges them: by export group, then in Istio's order. The same
+ * answer as `GatewayProxy.virtualServicesFor`, from an index by gateway.
+ */
+export function gatewayVirtualServices(graph: MeshGraph, gatewayKey: string, namespace: string): VirtualServiceInfo[] {
+  const visible = (sharedIndexes(graph).byGateway.get(gatewayKey) ?? []).filter((vs) => isExportedTo(vs.exportTo, namespace));
+  return inExportOrder(visible, namespace);
+}
+
+/** VirtualServices (in Istio's order) sorted by their export group for a namespace, stably. */
+function inExportOrder(virtualServices: VirtualServiceInfo[], namespace: string): VirtualServiceInfo[] {
+  const groups = virtualServices.map((vs) => exportGroup(vs, namespace));
+  // Usually all public: nothing to sort.
+  if (groups.every((group) => group === 2)) return virtualServices;
+  return virtualServices
+    .map((vs, order) => ({ vs, order, group: groups[order] }))
+    .sort((a, b) => a.group - b.group || a.order - b.order)
+    .map((entry) => entry.vs);
 }
 
 /**
@@ -78,11 +122,19 @@ function sharedIndexes(graph: MeshGraph) {
  * the namespace, exported to it by name, then public.
  */
 export function exportGroup(vs: VirtualServiceInfo, namespace: string): number {
-  const written = asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
+  const written = writtenExportTo(vs);
   if (written.length === 0) return 2;
   if (written.includes(".") && vs.namespace === namespace) return 0;
   if (written.includes(namespace)) return 1;
   return 2;
+}
+
+const NONE: readonly string[] = [];
+
+/** The `exportTo` entries written on a VirtualService (none when the field is absent). */
+function writtenExportTo(vs: VirtualServiceInfo): readonly string[] {
+  if (!vs.exportToWritten) return NONE;
+  return asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
 }
 
 /** The resolved TLS of a DestinationRule's traffic policy for a port (and subset), with precedence. */
@@ -180,6 +232,11 @@ export class OutboundScope {
     this.sidecar = key.sidecar;
   }
 
+  /** Whether a Sidecar narrows the egress hosts (else every service exported to the namespace is visible). */
+  get egressRestricted(): boolean {
+    return this.sidecar !== undefined && this.sidecar.egress.length > 0;
+  }
+
   get outboundTrafficPolicy(): "ALLOW_ANY" | "REGISTRY_ONLY" {
     return this.sidecar?.outboundTrafficPolicy ?? this.graph.mesh.outboundTrafficPolicy;
   }
@@ -218,7 +275,7 @@ export class OutboundScope {
    */
   private index(): VirtualServiceIndex {
     if (this.vsIndex) return this.vsIndex;
-    if (!this.sidecar || this.sidecar.egress.length === 0) {
+    if (!this.egressRestricted) {
       const shared = sharedIndexes(this.graph);
       let key = "";
       for (const [position, vs] of shared.restricted) {
@@ -234,17 +291,14 @@ export class OutboundScope {
   }
 
   private buildIndex(): VirtualServiceIndex {
-    const ordered = this.graph.virtualServices
-      .filter(
-        (vs) =>
-          !vs.delegate &&
-          vs.gateways.some((g) => g.gateway === "mesh") &&
-          isExportedTo(vs.exportTo, this.namespace) &&
-          vs.hosts.some((h) => this.egressAllows(vs.namespace, h.host)),
-      )
-      .map((vs, order) => ({ vs, order, group: exportGroup(vs, this.namespace) }))
-      .sort((a, b) => a.group - b.group || a.order - b.order)
-      .map((entry) => entry.vs);
+    const visible = this.candidateVirtualServices().filter(
+      (vs) =>
+        !vs.delegate &&
+        vs.gateways.some((g) => g.gateway === "mesh") &&
+        isExportedTo(vs.exportTo, this.namespace) &&
+        vs.hosts.some((h) => this.egressAllows(vs.namespace, h.host)),
+    );
+    const ordered = inExportOrder(visible, this.namespace);
     const winners = new Map<string, VirtualServiceInfo>();
     const dropped: DroppedVirtualService[] = [];
     for (const vs of ordered) {
@@ -257,6 +311,33 @@ export class OutboundScope {
     // Only a wildcard host can cover a host it is not equal to (equal hosts are in `winners`).
     const wildcards = ordered.filter((vs) => vs.hosts.some((h) => h.host.startsWith("*")));
     return { winners, dropped, ordered, wildcards };
+  }
+
+  /**
+   * The VirtualServices the egress hosts may admit, in Istio's order: all of them, or, when every
+   * egress host names its namespace, the mesh-bound ones of those namespaces.
+   */
+  private candidateVirtualServices(): readonly VirtualServiceInfo[] {
+    const all = this.graph.virtualServices;
+    if (!this.egressRestricted) return all;
+    const namespaces = new Set<string>();
+    for (const listener of this.sidecar!.egress) {
+      for (const entry of listener.hosts) {
+        if (entry.namespace === "*") return all;
+        namespaces.add(entry.namespace);
+      }
+    }
+    const byNamespace = sharedIndexes(this.graph).meshBoundByNamespace;
+    const positions = [...namespaces].flatMap((namespace) => byNamespace.get(namespace) ?? []).sort((a, b) => a - b);
+    return positions.map((position) => all[position]);
+  }
+
+  /**
+   * An object that scopes applying the same VirtualServices in the same order share (their
+   * VirtualService index): scopes with the same key use the same VirtualServices for every host.
+   */
+  virtualServiceIndexKey(): object {
+    return this.index();
   }
 
   /** VirtualServices this scope applies, in order. */
@@ -517,13 +598,29 @@ export function isCatchAllMatch(match: Record<string, unknown>, source?: { label
 /** Finds the delegate VirtualService a root route names (undefined: istiod drops the route). */
 export type DelegateResolver = (delegate: { name: string; namespace: string }, root: VirtualServiceInfo) => VirtualServiceInfo | undefined;
 
+/** Per graph: the delegate VirtualServices by `namespace/name`, in Istio's order. */
+const delegatesByName = new WeakMap<MeshGraph, Map<string, VirtualServiceInfo[]>>();
+
 /**
  * The delegate resolver of a graph, as istiod's VirtualService controller looks delegates up: a
  * VirtualService without hosts, of that name and namespace, exported to the root's namespace.
  */
 export function graphDelegateResolver(graph: MeshGraph): DelegateResolver {
+  let byName = delegatesByName.get(graph);
+  if (!byName) {
+    byName = new Map();
+    for (const vs of graph.virtualServices) {
+      if (!vs.delegate) continue;
+      const key = `${vs.namespace}/${vs.name}`;
+      const list = byName.get(key);
+      if (list) list.push(vs);
+      else byName.set(key, [vs]);
+    }
+    delegatesByName.set(graph, byName);
+  }
+  const found = byName;
   return (ref, root) =>
-    graph.virtualServices.find((vs) => vs.delegate && vs.namespace === ref.namespace && vs.name === ref.name && isExportedTo(vs.exportTo, root.namespace));
+    found.get(`${ref.namespace}/${ref.name}`)?.find((vs) => vs.namespace === ref.namespace && vs.name === ref.name && isExportedTo(vs.exportTo, root.namespace));
 }
 
 /** One HTTP route after delegation: the route, the VirtualService it comes from and its match entries. */

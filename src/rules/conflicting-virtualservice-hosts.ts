@@ -86,11 +86,27 @@ function conflictGroups(virtualServices: readonly VirtualServiceInfo[]): Conflic
     }
   }
   const publicGroups = [...byScopedHost.values()].filter((group) => group.scope === "*");
+  // Public groups by exact host, and those with a wildcard host: a host without wildcard overlaps
+  // only these (kept in the order of `publicGroups`).
+  const publicByHost = new Map<string, ConflictGroup>();
+  const publicWildcards: ConflictGroup[] = [];
+  const position = new Map<ConflictGroup, number>();
+  for (const group of publicGroups) {
+    position.set(group, position.size);
+    if (group.host.startsWith("*")) publicWildcards.push(group);
+    else publicByHost.set(group.host, group);
+  }
+  const overlapping = (host: string): readonly ConflictGroup[] => {
+    if (host.startsWith("*")) return publicGroups;
+    const exact = publicByHost.get(host);
+    if (!exact) return publicWildcards;
+    return [exact, ...publicWildcards].sort((a, b) => position.get(a)! - position.get(b)!);
+  };
   const conflicts: ConflictGroup[] = [];
   for (const group of byScopedHost.values()) {
     const members = [...group.members];
     if (group.scope !== "*") {
-      for (const publicGroup of publicGroups) {
+      for (const publicGroup of overlapping(group.host)) {
         if (!hostsIntersect(group.host, publicGroup.host)) continue;
         for (const member of publicGroup.members) if (!members.some((m) => m.vs.resource.key === member.vs.resource.key)) members.push(member);
       }

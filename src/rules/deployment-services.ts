@@ -84,7 +84,9 @@ export const deploymentServices: Rule = {
     for (const workload of distinct(graph.workloads, (item) => item.resource.key)) {
       // Istio's analyzer considers workloads that run a sidecar; Services do not select WorkloadEntries here.
       if (workload.kind === "WorkloadEntry" || !workload.sidecar.injected || isWaypoint(workload)) continue;
-      const services = distinct(selectingServices(graph.servicesOf(workload)), (service) => service.resource.key);
+      const selecting = selectingServices(graph.servicesOf(workload));
+      if (selecting.length < 2) continue;
+      const services = distinct(selecting, (service) => service.resource.key);
       if (services.length < 2) continue;
 
       // Port number -> declared protocol -> services.

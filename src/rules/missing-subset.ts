@@ -1,5 +1,5 @@
 import leven from "leven";
-import { virtualServiceClients, type VirtualServiceClient } from "../graph/clients.js";
+import { inSegmentOrder, virtualServiceUsers, type ClientSegment, type SidecarClientGroup, type VirtualServiceClient } from "../graph/clients.js";
 import { outboundClusterName } from "../graph/envoy.js";
 import { gatewaysAllow, type OutboundScope } from "../graph/outbound.js";
 import { isExportedTo } from "../graph/services.js";
@@ -44,7 +44,7 @@ export const missingSubset: Rule = {
   check(context) {
     const { graph } = context;
     for (const judged of judgeSubsetDestinations(graph)) {
-      if (judged.vs.resource.origin !== "lint" || judged.broken.length === 0) continue;
+      if (judged.vs.resource.origin !== "lint" || !judged.hasBroken) continue;
       const { vs, destination } = judged;
       const groups = groupBroken(judged.broken);
       const common = {
@@ -128,14 +128,51 @@ export interface JudgedDestination {
   route: VirtualServiceRoute;
   destination: RouteDestination;
   mirror: boolean;
+  /** Whether the subset is missing for some client (`broken` is not empty). */
+  hasBroken: boolean;
+  /** The distinct subsets of the `fine` outcomes. */
+  fineSubsets: readonly (SubsetInfo & { rule: DestinationRuleInfo })[];
+  // Where the subset is missing for some client (`hasBroken`), the outcomes client by client, built
+  // on first use (only messages name the clients); else empty.
   /** The cluster name the route targets (port as `<port>` when the service is unknown). */
-  cluster: string;
-  service?: MeshService;
-  broken: SubsetOutcome[];
-  /** Built on first use: most destinations are fine for every client, and only reports name them. */
+  readonly cluster: string;
+  readonly service?: MeshService;
+  readonly broken: SubsetOutcome[];
   readonly fine: SubsetOutcome[];
-  /** The distinct subsets of the `fine` outcomes, in order of first appearance. */
-  fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[];
+}
+
+/**
+ * Clients of a VirtualService judged together: sidecars whose scopes apply the same VirtualServices
+ * (or the clients assumed for an unused VirtualService). When no Sidecar narrows their egress, what
+ * a client gets for a host depends on its namespace only, and only namespaces that a service, a
+ * DestinationRule or an `exportTo` for the host names can get something else than the others.
+ */
+interface ClientGroup {
+  clients: readonly SubsetClient[];
+  /** The clients' order among the sidecar clients of the input (to list a VirtualService's clients in order). */
+  ranks: readonly number[];
+  unrestricted: boolean;
+  /** The clients by namespace (built on first use). */
+  byNamespace?: Map<string, SubsetClient[]>;
+}
+
+/** A part of a VirtualService's clients: groups, then single clients (see `ClientSegment`). */
+interface Segment {
+  groups: readonly ClientGroup[];
+  clients: readonly SubsetClient[];
+}
+
+/**
+ * What a client's proxy has for a destination: the DestinationRule that applies, the subset when it
+ * defines it, and the cluster the route names. Undefined when the destination is not judged from
+ * there (unknown port, a service the client does not see, no DestinationRule for an unknown host).
+ */
+interface Verdict {
+  rule?: EffectiveDestinationRule;
+  service?: MeshService;
+  defined?: SubsetInfo & { rule: DestinationRuleInfo };
+  /** The port of the cluster the route names (undefined: the service is unknown and the route names none). */
+  port?: number;
 }
 
 const judgedCache = new WeakMap<MeshGraph, JudgedDestination[]>();
@@ -152,19 +189,26 @@ const judgedCache = new WeakMap<MeshGraph, JudgedDestination[]>();
 export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
   const cached = judgedCache.get(graph);
   if (cached) return cached;
-  const used = virtualServiceClients(graph);
+  const users = virtualServiceUsers(graph);
   const proxyNamespaces = new Set(graph.proxies().filter((p) => p.kind === "sidecar").map((p) => p.namespace));
   const idleNamespaces = [...new Set(graph.workloads.filter((w) => !w.gateway && w.kind !== "WorkloadEntry").map((w) => w.namespace))].filter(
     (namespace) => !proxyNamespaces.has(namespace),
   );
+  const assumed = new Map<string, Segment[]>();
   const judged: JudgedDestination[] = [];
   for (const vs of graph.virtualServices) {
-    if (!vs.routes.some((route) => [...route.destinations, ...route.mirrors].some((d) => d.subset))) continue;
-    const clients = clientsOf(graph, vs, used.get(vs), idleNamespaces, proxyNamespaces);
+    if (!vs.routes.some((route) => route.destinations.some((d) => d.subset) || route.mirrors.some((d) => d.subset))) continue;
+    const clients = clientsOf(graph, vs, users.get(vs), { idleNamespaces, proxyNamespaces, assumed });
     if (clients.length === 0) continue;
     for (const route of vs.routes) {
       const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
-      const applying = restricted ? clients.filter((client) => route.matches.some((match) => gatewaysAllow(match, [client.gateway]))) : clients;
+      const applies = (gateway: string) => route.matches.some((match) => gatewaysAllow(match, [gateway]));
+      const applying = restricted
+        ? clients.map((segment) => ({
+            groups: segment.groups.filter((group) => applies(group.clients[0].gateway)),
+            clients: segment.clients.filter((client) => applies(client.gateway)),
+          }))
+        : clients;
       const targets = [...route.destinations.map((d) => [d, false] as const), ...route.mirrors.map((d) => [d, true] as const)];
       for (const [destination, mirror] of targets) {
         if (!destination.subset || destination.host.startsWith("*")) continue;
@@ -173,31 +217,44 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
       }
     }
   }
+  lastSpecial = undefined;
   judgedCache.set(graph, judged);
   return judged;
 }
 
-function clientsOf(
-  graph: MeshGraph,
-  vs: VirtualServiceInfo,
-  used: readonly VirtualServiceClient[] | undefined,
-  idleNamespaces: readonly string[],
-  proxyNamespaces: ReadonlySet<string>,
-): SubsetClient[] {
-  if (used && used.length > 0) return used.map(subsetClient);
+/** What {@link clientsOf} needs besides the VirtualService: where proxies run and where workloads without one run. */
+interface ClientContext {
+  idleNamespaces: readonly string[];
+  proxyNamespaces: ReadonlySet<string>;
+  /** The assumed clients of public VirtualServices, by namespace and gateway (shared: they are the same). */
+  assumed: Map<string, Segment[]>;
+}
+
+function clientsOf(graph: MeshGraph, vs: VirtualServiceInfo, used: readonly ClientSegment[] | undefined, context: ClientContext): Segment[] {
+  if (used && used.length > 0) return used.map((segment) => ({ groups: segment.groups.map(clientGroup), clients: segment.clients.map(subsetClient) }));
+  const { idleNamespaces, proxyNamespaces, assumed } = context;
   // Sidecars of the input could see this mesh VirtualService but none uses it: another VirtualService
   // won its hosts (or a Sidecar hides them) wherever they run. Its routes carry no traffic.
   const meshBound = !vs.delegate && vs.gateways.some((g) => g.gateway === "mesh");
-  if (meshBound && [...proxyNamespaces].some((ns) => isExportedTo(vs.exportTo, ns))) return [];
+  const seenByProxies = vs.exportTo === "*" ? proxyNamespaces.size > 0 : [...vs.exportTo].some((ns) => proxyNamespaces.has(ns));
+  if (meshBound && seenByProxies) return [];
   // No proxy of the input could use it: judge as if clients sat in its namespace (or the namespaces it
   // is exported to, when not its own) and where workloads without a proxy run.
+  const gateway = vs.gateways.find((g) => g.gateway === "mesh")?.gateway ?? vs.gateways[0]?.gateway ?? "mesh";
+  const key = vs.exportTo === "*" ? `${vs.namespace}|${gateway}` : undefined;
+  const known = key === undefined ? undefined : assumed.get(key);
+  if (known) return known;
   const own = isExportedTo(vs.exportTo, vs.namespace) ? [vs.namespace] : [...(vs.exportTo as ReadonlySet<string>)];
   const namespaces = [...new Set([...own, ...idleNamespaces.filter((ns) => isExportedTo(vs.exportTo, ns))])];
-  const gateway = vs.gateways.find((g) => g.gateway === "mesh")?.gateway ?? vs.gateways[0]?.gateway ?? "mesh";
-  return namespaces.map((namespace) => ({ namespace, gateway, scope: graph.outboundScope(namespace), real: false }));
+  // Scopes without a Sidecar: one group.
+  const clients = namespaces.map((namespace) => ({ namespace, gateway, scope: graph.outboundScope(namespace), real: false }));
+  const segments = clients.length === 0 ? [] : [{ groups: [{ clients, ranks: clients.map((_, i) => i), unrestricted: true }], clients: [] }];
+  if (key !== undefined) assumed.set(key, segments);
+  return segments;
 }
 
 const subsetClients = new WeakMap<VirtualServiceClient, SubsetClient>();
+const clientGroups = new WeakMap<SidecarClientGroup, ClientGroup>();
 
 /** The client position of proxies of the input (one object per graph client, shared). */
 function subsetClient(client: VirtualServiceClient): SubsetClient {
@@ -215,98 +272,277 @@ function subsetClient(client: VirtualServiceClient): SubsetClient {
   return found;
 }
 
+/** The group of sidecar clients of the input (one object per graph group, shared). */
+function clientGroup(group: SidecarClientGroup): ClientGroup {
+  let found = clientGroups.get(group);
+  if (!found) clientGroups.set(group, (found = { clients: group.clients.map(subsetClient), ranks: group.ranks, unrestricted: group.unrestricted }));
+  return found;
+}
+
 function judge(
   graph: MeshGraph,
   vs: VirtualServiceInfo,
   route: VirtualServiceRoute,
   destination: RouteDestination,
   mirror: boolean,
-  clients: readonly SubsetClient[],
+  segments: readonly Segment[],
 ): JudgedDestination | undefined {
-  const subset = destination.subset!;
-  const broken: SubsetOutcome[] = [];
-  // Fine outcomes, kept as parallel lists until someone asks for them (see `JudgedDestination.fine`).
-  const fineClients: SubsetClient[] = [];
-  const fineRules: EffectiveDestinationRule[] = [];
-  const fineServices: (MeshService | undefined)[] = [];
-  const fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[] = [];
-  let cluster: string | undefined;
-  let anyService: MeshService | undefined;
-  const known = graph.services.exact(destination.host).length > 0 || graph.services.lookup(destination.host, vs.namespace) !== undefined;
-  const fine = (client: SubsetClient, rule: EffectiveDestinationRule, service: MeshService | undefined, defined: SubsetInfo & { rule: DestinationRuleInfo }) => {
-    fineClients.push(client);
-    fineRules.push(rule);
-    fineServices.push(service);
-    if (fineSubsets[fineSubsets.length - 1] !== defined && !fineSubsets.includes(defined)) fineSubsets.push(defined);
-  };
-  const resolutions = resolveAll(clients, destination.host);
-  for (let i = 0; i < clients.length; i++) {
-    const client = clients[i];
-    const { service, rule: serviceRule } = resolutions[i];
-    let rule: EffectiveDestinationRule | undefined;
-    if (service) {
-      if (service.ports.length === 0) continue;
-      const port = destination.port ?? service.ports[0].port;
-      // A port the service does not have is `unknown-destination-host`'s finding.
-      if (!service.ports.some((p) => p.port === port)) continue;
-      cluster ??= outboundClusterName(port, subset, service.hostname);
-      anyService ??= service;
-      // The proxy has the cluster exactly when the applying DestinationRule defines the subset (the
-      // service is visible and has the port): what `scope.cluster(name)` decides, without building it.
-      rule = serviceRule;
-      const defined = rule?.subsets.get(subset);
-      if (defined) fine(client, rule!, service, defined);
-      else broken.push({ client, rule, service, subset: defined });
-      continue;
-    }
-    // Not visible from here although it exists (exportTo, Sidecar): not a subset problem.
-    if (known) continue;
-    // The host is unknown to the input (its Service may be deployed from elsewhere): judge by the
-    // DestinationRules alone, and only where one applies.
-    rule = graph.destinationRules.forClient(client.namespace, destination.host, namespaceOfHost(destination.host) ?? vs.namespace);
-    if (!rule) continue;
-    cluster ??= outboundClusterName(destination.port ?? ("<port>" as unknown as number), subset, destination.host);
-    const defined = rule.subsets.get(subset);
-    if (defined) fine(client, rule, undefined, defined);
-    else broken.push({ client, rule, subset: defined });
-  }
-  if (!cluster) return undefined;
-  let fineOutcomes: SubsetOutcome[] | undefined;
-  return {
-    vs,
-    route,
-    destination,
-    mirror,
-    cluster,
-    service: anyService,
-    broken,
-    get fine() {
-      fineOutcomes ??= fineClients.map((client, i) => {
-        const service = fineServices[i];
-        const defined = fineRules[i].subsets.get(subset)!;
-        return service ? { client, rule: fineRules[i], service, subset: defined } : { client, rule: fineRules[i], subset: defined };
-      });
-      return fineOutcomes;
-    },
-    fineSubsets,
-  };
+  const judgement = new Judgement(graph, vs, route, destination, mirror, segments);
+  return judgement.judgedAny ? judgement : undefined;
 }
 
-const resolvedLists = new WeakMap<readonly SubsetClient[], Map<string, { service?: MeshService; rule?: EffectiveDestinationRule }[]>>();
+/** A destination judged for the clients of segments: group by group, then client by client on demand. */
+class Judgement implements JudgedDestination {
+  hasBroken = false;
+  judgedAny = false;
+  readonly fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[] = [];
+  private knownFound?: boolean;
+  private hostNamespaceFound?: string;
+  private expanded?: { cluster: string; service?: MeshService; broken: SubsetOutcome[]; fine: SubsetOutcome[] };
 
-/** {@link resolveOnce} for every client of a list (memoized per list: the routes of a VirtualService share theirs). */
-function resolveAll(clients: readonly SubsetClient[], host: string): { service?: MeshService; rule?: EffectiveDestinationRule }[] {
-  let byHost = resolvedLists.get(clients);
-  if (!byHost) resolvedLists.set(clients, (byHost = new Map()));
-  let found = byHost.get(host);
-  if (!found) byHost.set(host, (found = clients.map((client) => resolveOnce(client.scope, host))));
+  constructor(
+    readonly graph: MeshGraph,
+    readonly vs: VirtualServiceInfo,
+    readonly route: VirtualServiceRoute,
+    readonly destination: RouteDestination,
+    readonly mirror: boolean,
+    private readonly segments: readonly Segment[],
+  ) {
+    this.judge((found) => {
+      if (!found) return;
+      this.judgedAny = true;
+      if (!found.defined) this.hasBroken = true;
+      else if (!this.fineSubsets.includes(found.defined)) this.fineSubsets.push(found.defined);
+    });
+  }
+
+  /**
+   * Judges the clients: those a group's namespaces can tell apart one by one (`client` given), the
+   * group's others once, by the first of them (`group` given).
+   */
+  private judge(visit: (found: Verdict | undefined, client?: SubsetClient, group?: ClientGroup) => void): void {
+    const { graph, destination } = this;
+    for (const segment of this.segments) {
+      for (const group of segment.groups) {
+        const special = group.unrestricted && group.clients.length > 1 ? specialNamespaces(graph, destination.host, this) : undefined;
+        if (!special) {
+          for (const client of group.clients) visit(verdict(client, this), client);
+          continue;
+        }
+        const byNamespace = (group.byNamespace ??= clientsByNamespace(group.clients));
+        for (const namespace of special) for (const client of byNamespace.get(namespace) ?? []) visit(verdict(client, this), client);
+        const first = group.clients.find((client) => !special.includes(client.namespace));
+        if (first) visit(verdict(first, this), undefined, group);
+      }
+      for (const client of segment.clients) visit(verdict(client, this), client);
+    }
+  }
+
+  /** Whether the input has a service for the host (seen from the VirtualService's namespace, or anywhere). */
+  get known(): boolean {
+    const { graph, destination, vs } = this;
+    return (this.knownFound ??= graph.services.exact(destination.host).length > 0 || graph.services.lookup(destination.host, vs.namespace) !== undefined);
+  }
+
+  /** The namespace of the service an unknown host would be (for the DestinationRules that apply to it). */
+  get hostNamespace(): string {
+    return (this.hostNamespaceFound ??= namespaceOfHost(this.destination.host) ?? this.vs.namespace);
+  }
+
+  /** The outcomes client by client, in order, for messages (judged again: few destinations need them). */
+  private expand() {
+    if (this.expanded) return this.expanded;
+    let cluster: string | undefined;
+    let service: MeshService | undefined;
+    const broken: SubsetOutcome[] = [];
+    const fine: SubsetOutcome[] = [];
+    const single = new Map<SubsetClient, Verdict | undefined>();
+    const shared = new Map<ClientGroup, Verdict | undefined>();
+    if (this.hasBroken) this.judge((found, client, group) => (client ? single.set(client, found) : shared.set(group!, found)));
+    for (const { client, group } of this.hasBroken ? inSegmentOrder(this.segments) : []) {
+      const found = single.has(client) || !group ? single.get(client) : shared.get(group);
+      if (!found) continue;
+      cluster ??= outboundClusterName(found.port ?? ("<port>" as unknown as number), this.destination.subset, found.service?.hostname ?? this.destination.host);
+      service ??= found.service;
+      const outcome: SubsetOutcome = found.service ? { client, rule: found.rule, service: found.service } : { client, rule: found.rule };
+      if (found.defined) fine.push({ ...outcome, subset: found.defined });
+      else broken.push({ ...outcome, subset: undefined });
+    }
+    // Some client has a verdict (`judgedAny`), so some client names the cluster.
+    this.expanded = { cluster: cluster ?? "", service, broken, fine };
+    return this.expanded;
+  }
+
+  /** The cluster the route targets, for messages (only known where the subset is missing for some client). */
+  get cluster(): string {
+    return this.expand().cluster;
+  }
+
+  get service(): MeshService | undefined {
+    return this.expand().service;
+  }
+
+  get broken(): SubsetOutcome[] {
+    return this.expand().broken;
+  }
+
+  /** The clients for which the subset exists, for messages (only known where it is missing for some client). */
+  get fine(): SubsetOutcome[] {
+    return this.expand().fine;
+  }
+}
+
+function clientsByNamespace(clients: readonly SubsetClient[]): Map<string, SubsetClient[]> {
+  const byNamespace = new Map<string, SubsetClient[]>();
+  for (const client of clients) push(byNamespace, client.namespace, client);
+  return byNamespace;
+}
+
+/** What a client's proxy has for a subset destination (see {@link Verdict}). */
+function verdict(client: SubsetClient, judgement: Judgement): Verdict | undefined {
+  const { destination } = judgement;
+  const subset = destination.subset!;
+  const service = client.scope.service(destination.host);
+  if (service) {
+    if (service.ports.length === 0) return undefined;
+    const port = destination.port ?? service.ports[0].port;
+    // A port the service does not have is `unknown-destination-host`'s finding.
+    if (!service.ports.some((p) => p.port === port)) return undefined;
+    // The proxy has the cluster exactly when the applying DestinationRule defines the subset (the
+    // service is visible and has the port): what `scope.cluster(name)` decides, without building it.
+    const rule = client.scope.destinationRule(service);
+    return { rule, service, defined: rule?.subsets.get(subset), port };
+  }
+  // Not visible from here although it exists (exportTo, Sidecar): not a subset problem.
+  if (judgement.known) return undefined;
+  // The host is unknown to the input (its Service may be deployed from elsewhere): judge by the
+  // DestinationRules alone, and only where one applies.
+  const rule = judgement.graph.destinationRules.forClient(client.namespace, destination.host, judgement.hostNamespace);
+  if (!rule) return undefined;
+  return { rule, defined: rule.subsets.get(subset), port: destination.port };
+}
+
+/** Not a Kubernetes namespace name (it has a dot): a client namespace nothing in the input names. */
+const UNNAMED_NAMESPACE = "mesh-lint.unnamed-namespace";
+
+/** Per graph: the service entries with a wildcard host. */
+const wildcardServices = new WeakMap<MeshGraph, MeshService[]>();
+/** The last answer of {@link specialNamespaces} (the destinations of a VirtualService mostly share a host). */
+let lastSpecial: { graph: MeshGraph; host: string; hostNamespace?: string; found: readonly string[] | undefined } | undefined;
+
+/**
+ * The client namespaces (of scopes no Sidecar narrows) from which a destination host may resolve
+ * differently than from any other namespace: every other namespace gets the same service
+ * (`ServiceRegistry.lookup`) and the same DestinationRule (`DestinationRuleIndex.forClient`).
+ *
+ * - The service: the namespaces of the entries for the host (a client prefers the one in its own
+ *   namespace) and the namespaces their `exportTo` names (and, when no entry is public, those of the
+ *   wildcard entries covering the host).
+ * - The DestinationRule of that service (and, when the other namespaces see none, of the host itself
+ *   in the judgement's `hostNamespace`): the service's namespace, the root namespace, and for every
+ *   DestinationRule of the host, its namespace (a client's own rules come first) and the namespaces
+ *   its `exportTo` names.
+ *
+ * Undefined when the answer for the other namespaces cannot be asked for (an `exportTo` names the
+ * placeholder namespace): then every client is judged on its own.
+ */
+function specialNamespaces(graph: MeshGraph, host: string, judgement: Judgement): readonly string[] | undefined {
+  const last = lastSpecial;
+  if (last && last.graph === graph && last.host === host && (last.hostNamespace === undefined || last.hostNamespace === judgement.hostNamespace)) return last.found;
+  const special: string[] = [];
+  const entries = graph.services.exact(host);
+  for (const entry of entries) {
+    addNamespace(special, entry.namespace);
+    addExportTo(special, entry.exportTo);
+  }
+  if (!entries.some((entry) => entry.exportTo === "*")) {
+    let wildcards = wildcardServices.get(graph);
+    if (!wildcards) wildcardServices.set(graph, (wildcards = graph.services.services.filter((service) => service.hostname.startsWith("*"))));
+    for (const service of wildcards) if (hostMatches(service.hostname, host)) addExportTo(special, service.exportTo);
+  }
+  let found: readonly string[] | undefined;
+  let hostNamespace: string | undefined;
+  if (!special.includes(UNNAMED_NAMESPACE)) {
+    // What the other namespaces get, asked for one of them.
+    const service = graph.services.lookup(host, UNNAMED_NAMESPACE);
+    if (service) addRuleNamespaces(graph, special, service.hostname, service.namespace);
+    else addRuleNamespaces(graph, special, host, (hostNamespace = judgement.hostNamespace));
+    found = special;
+  }
+  lastSpecial = { graph, host, hostNamespace, found };
   return found;
 }
 
-/** The service a host resolves to from a scope, and the DestinationRule applying to it there. */
-function resolveOnce(scope: OutboundScope, host: string): { service?: MeshService; rule?: EffectiveDestinationRule } {
-  const service = scope.service(host);
-  return { service, rule: service ? scope.destinationRule(service) : undefined };
+function addNamespace(special: string[], namespace: string): void {
+  if (!special.includes(namespace)) special.push(namespace);
+}
+
+function addExportTo(special: string[], exportTo: "*" | ReadonlySet<string>): void {
+  if (exportTo !== "*") for (const namespace of exportTo) addNamespace(special, namespace);
+}
+
+/** The namespaces where the DestinationRule for a host of a service namespace may differ (see {@link specialNamespaces}). */
+function addRuleNamespaces(graph: MeshGraph, special: string[], host: string, serviceNamespace: string): void {
+  addNamespace(special, serviceNamespace);
+  addNamespace(special, graph.mesh.rootNamespace);
+  const { exact, wildcards } = hostRules(graph);
+  for (const rule of exact.get(host) ?? []) addRuleNamespace(special, rule);
+  for (const rule of wildcards) if (hostMatches(rule.host, host)) addRuleNamespace(special, rule);
+}
+
+function addRuleNamespace(special: string[], rule: DestinationRuleInfo): void {
+  addNamespace(special, rule.namespace);
+  addExportTo(special, rule.exportTo);
+}
+
+/** DestinationRules by host (exact hosts), and those with a wildcard host. */
+interface HostRules {
+  exact: Map<string, DestinationRuleInfo[]>;
+  wildcards: DestinationRuleInfo[];
+  /** By host as written, and the rules' order: built on first use (for messages). */
+  written?: Map<string, DestinationRuleInfo[]>;
+  order?: Map<DestinationRuleInfo, number>;
+}
+
+const hostRulesCache = new WeakMap<MeshGraph, HostRules>();
+
+function hostRules(graph: MeshGraph): HostRules {
+  let found = hostRulesCache.get(graph);
+  if (found) return found;
+  found = { exact: new Map(), wildcards: [] };
+  for (const rule of graph.destinationRules.rules) {
+    if (rule.host.startsWith("*")) found.wildcards.push(rule);
+    else push(found.exact, rule.host, rule);
+  }
+  hostRulesCache.set(graph, found);
+  return found;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * The DestinationRules whose host matches `host` (`hostMatches`), and with `written` those whose host
+ * is written so, in the order of `graph.destinationRules.rules`.
+ */
+function rulesFor(graph: MeshGraph, host: string, written?: string): DestinationRuleInfo[] {
+  const index = hostRules(graph);
+  if (!index.order) {
+    const order = new Map<DestinationRuleInfo, number>();
+    const byWritten = new Map<string, DestinationRuleInfo[]>();
+    for (const rule of graph.destinationRules.rules) {
+      order.set(rule, order.size);
+      push(byWritten, rule.hostWritten, rule);
+    }
+    [index.order, index.written] = [order, byWritten];
+  }
+  const { exact, wildcards, order } = index;
+  const found = [...(exact.get(host) ?? []), ...wildcards.filter((rule) => hostMatches(rule.host, host))];
+  if (written !== undefined) for (const rule of index.written!.get(written) ?? []) if (!found.includes(rule)) found.push(rule);
+  return found.sort((a, b) => order.get(a)! - order.get(b)!);
 }
 
 /** The namespace of a Kubernetes service FQDN (`name.ns.svc.<suffix>`). */
@@ -320,14 +556,18 @@ function ruleKey(rule: EffectiveDestinationRule | undefined): string {
 }
 
 function groupBroken(broken: readonly SubsetOutcome[]): { rule?: EffectiveDestinationRule; clients: SubsetClient[] }[] {
-  const groups = new Map<string, { rule?: EffectiveDestinationRule; clients: SubsetClient[] }>();
+  const groups = new Map<string, { rule?: EffectiveDestinationRule; clients: SubsetClient[]; seen: Set<string> }>();
   for (const outcome of broken) {
     const key = ruleKey(outcome.rule);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { rule: outcome.rule, clients: [] }));
-    if (!group.clients.some((c) => c.namespace === outcome.client.namespace && c.gateway === outcome.client.gateway)) group.clients.push(outcome.client);
+    if (!group) groups.set(key, (group = { rule: outcome.rule, clients: [], seen: new Set() }));
+    // One client per namespace and gateway (the first).
+    const position = `${outcome.client.namespace}|${outcome.client.gateway}`;
+    if (group.seen.has(position)) continue;
+    group.seen.add(position);
+    group.clients.push(outcome.client);
   }
-  return [...groups.values()];
+  return [...groups.values()].map(({ rule, clients }) => ({ rule, clients }));
 }
 
 function clientLabel(client: SubsetClient): string {
@@ -392,8 +632,8 @@ function overriddenText(
   applied: EffectiveDestinationRule,
 ): string {
   const notes = new Set<string>();
-  for (const other of graph.destinationRules.rules) {
-    if (applied.rules.includes(other) || !hostMatches(other.host, destination.host)) continue;
+  for (const other of rulesFor(graph, destination.host)) {
+    if (applied.rules.includes(other)) continue;
     if (!other.subsets.some((s) => s.name === destination.subset)) continue;
     for (const client of clients) {
       const why = whyNotApplied(graph, other, client.namespace, destination, applied);
@@ -408,7 +648,7 @@ function ignoredText(graph: MeshGraph, judged: JudgedDestination, clients: reado
   const { destination } = judged;
   const notes = new Set<string>();
   const short = !destination.hostWritten.includes(".") ? destination.hostWritten : undefined;
-  for (const other of graph.destinationRules.rules) {
+  for (const other of rulesFor(graph, destination.host, short)) {
     if (hostMatches(other.host, destination.host)) {
       for (const client of clients) {
         const why = whyNotApplied(graph, other, client.namespace, destination, undefined);

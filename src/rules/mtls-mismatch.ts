@@ -214,7 +214,11 @@ class ServerIndex {
   constructor(private readonly graph: MeshGraph) {
     for (const rule of graph.destinationRules.rules) {
       if (rule.host.startsWith("*")) this.wildcardRules.push(rule);
-      else this.rulesByHost.set(rule.host, [...(this.rulesByHost.get(rule.host) ?? []), rule]);
+      else {
+        const list = this.rulesByHost.get(rule.host);
+        if (list) list.push(rule);
+        else this.rulesByHost.set(rule.host, [rule]);
+      }
     }
   }
 
@@ -248,6 +252,19 @@ class ServerIndex {
 
   private computeCandidate(service: MeshService): boolean {
     if (service.location === "MESH_EXTERNAL") return false;
+    // What clients may send: Istio mTLS where a server takes plaintext only; plaintext or other TLS
+    // where a server is STRICT. Mostly neither, and the endpoints need not be looked at.
+    const modes = new Set<string>();
+    for (const rule of this.rulesByHost.get(service.hostname) ?? []) collectTlsModes(rule, modes);
+    for (const rule of this.wildcardRules) if (hostMatches(rule.host, service.hostname)) collectTlsModes(rule, modes);
+    const istioMutual = modes.has("ISTIO_MUTUAL");
+    const notIstioMutual =
+      modes.has("DISABLE") ||
+      modes.has("SIMPLE") ||
+      modes.has("MUTUAL") ||
+      !this.graph.mesh.enableAutoMtls ||
+      this.graph.peerAuthentications.namespaceLevelMode(service.namespace).mode === "DISABLE";
+    if (!istioMutual && !notIstioMutual) return false;
     let strict = false;
     let plaintextOnly = false;
     for (const port of service.ports) {
@@ -256,14 +273,7 @@ class ServerIndex {
         else if (endpoint.server.mode === "STRICT") strict = true;
       }
     }
-    if (!strict && !plaintextOnly) return false;
-    const modes = new Set<string>();
-    const rules = [...(this.rulesByHost.get(service.hostname) ?? []), ...this.wildcardRules.filter((rule) => hostMatches(rule.host, service.hostname))];
-    for (const rule of rules) collectTlsModes(rule, modes);
-    if (plaintextOnly && modes.has("ISTIO_MUTUAL")) return true;
-    if (!strict) return false;
-    if (modes.has("DISABLE") || modes.has("SIMPLE") || modes.has("MUTUAL")) return true;
-    return !this.graph.mesh.enableAutoMtls || this.graph.peerAuthentications.namespaceLevelMode(service.namespace).mode === "DISABLE";
+    return (plaintextOnly && istioMutual) || (strict && notIstioMutual);
   }
 }
 
@@ -303,15 +313,15 @@ function clientsOf(graph: MeshGraph, servers: ServerIndex): Client[] {
     }
     return clusters;
   };
+  // DestinationRules with a workload selector, by namespace (they apply to the pods they select there).
   const selectorRulesByNamespace = new Map<string, DestinationRuleInfo[]>();
-  const selectorRules = (namespace: string) => {
-    let found = selectorRulesByNamespace.get(namespace);
-    if (!found) {
-      found = graph.destinationRules.rules.filter((rule) => rule.namespace === namespace && rule.workloadSelector);
-      selectorRulesByNamespace.set(namespace, found);
-    }
-    return found;
-  };
+  for (const rule of graph.destinationRules.rules) {
+    if (!rule.workloadSelector) continue;
+    const list = selectorRulesByNamespace.get(rule.namespace);
+    if (list) list.push(rule);
+    else selectorRulesByNamespace.set(rule.namespace, [rule]);
+  }
+  const selectorRules = (namespace: string): readonly DestinationRuleInfo[] => selectorRulesByNamespace.get(namespace) ?? [];
   const seen = new Set<string>();
   for (const proxy of graph.proxies()) {
     if (proxy.kind === "sidecar") {

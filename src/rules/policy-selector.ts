@@ -2,7 +2,7 @@ import leven from "leven";
 import type { NodePath } from "../load/types.js";
 import type { MeshGraph } from "../graph/index.js";
 import type { Workload } from "../graph/types.js";
-import { selects, workloadInAmbientMode } from "../graph/workloads.js";
+import { workloadInAmbientMode } from "../graph/workloads.js";
 import type { Resource } from "../model/index.js";
 import { asArray, asRecord, asString } from "../model/resource.js";
 import { distinct, formatSelector, otherNamespaceHint, selectorPath, selectorSuggestion, workloadName } from "./sidecar-selector.js";
@@ -76,6 +76,7 @@ export const policySelector: Rule = {
     const { graph, model } = context;
     const root = graph.mesh.rootNamespace;
     const telemetries: Resource[] = [];
+    let knownNamespaces: string[] | undefined;
     for (const kind of POLICY_KINDS) {
       for (const resource of distinct(model.byKind.get(kind) ?? [], (policy) => policy.key)) {
         if (!resource.group.endsWith("istio.io") || hasTargetRef(resource)) continue;
@@ -115,7 +116,7 @@ export const policySelector: Rule = {
       }
       // A selector in the root namespace selects workloads in every namespace.
       const candidates = meshWide ? graph.workloads : graph.workloadsIn(resource.namespace);
-      const selected = candidates.filter((workload) => selects(selector, workload.labels));
+      const selected = graph.selectedWorkloads(selector, meshWide ? undefined : resource.namespace);
       if (selected.some((workload) => inMesh(graph, workload))) return;
       const data = { selector: formatSelector(selector), kind: resource.kind };
       if (selected.length > 0) {
@@ -151,14 +152,14 @@ export const policySelector: Rule = {
     }
 
     function checkSourceNamespaces(ctx: RuleContext, resource: Resource): void {
-      const known = [...graph.namespaces.keys()];
+      const known = (knownNamespaces ??= [...graph.namespaces.keys()]);
       asArray(resource.spec.rules).forEach((rule, i) => {
         asArray(asRecord(rule).from).forEach((from, j) => {
           const source = asRecord(asRecord(from).source);
           for (const field of ["namespaces", "notNamespaces"] as const) {
             asArray(source[field]).forEach((entry, k) => {
               const pattern = asString(entry);
-              if (pattern === undefined || known.some((namespace) => namespacePatternMatches(pattern, namespace))) return;
+              if (pattern === undefined || graph.namespaces.has(pattern) || known.some((namespace) => namespacePatternMatches(pattern, namespace))) return;
               const close = pattern.includes("*")
                 ? undefined
                 : known
@@ -197,10 +198,7 @@ export const policySelector: Rule = {
         }
         // A Telemetry selector only selects workloads of its own namespace, the root namespace included.
         const candidates = graph.workloadsIn(resource.namespace);
-        const selected = distinct(
-          candidates.filter((workload) => selects(selector, workload.labels)),
-          (workload) => workload.resource.key,
-        );
+        const selected = distinct(graph.selectedWorkloads(selector, resource.namespace), (workload) => workload.resource.key);
         if (selected.length === 0) {
           ctx.report({
             messageId: "telemetryNoWorkload",

@@ -133,10 +133,7 @@ export const sidecarSelector: Rule = {
         continue;
       }
       const candidates = graph.workloadsIn(sidecar.namespace);
-      const selected = distinct(
-        candidates.filter((workload) => selects(selector, workload.labels)),
-        (workload) => workload.resource.key,
-      );
+      const selected = distinct(graph.selectedWorkloads(selector, sidecar.namespace), (workload) => workload.resource.key);
       if (selected.length === 0) {
         context.report({
           messageId: "noWorkload",

@@ -61,7 +61,7 @@ export const subsetNoEndpoints: Rule = {
       rule.subsets.forEach((subset, index) => {
         const { compared, topology, selected } = verdicts[index];
         if (selected) return;
-        const routes = routed.get(`${rule.resource.key}#${index}`) ?? [];
+        const routes = routed.get(rule.resource.key)?.get(index) ?? [];
         const port = service.ports[0]?.port;
         const data = {
           subset: subset.name,
@@ -106,19 +106,20 @@ interface RoutedBy {
   mirror: boolean;
 }
 
-/** Subsets some VirtualService routes or mirrors to, by `DestinationRule key#subset index`. */
-function routedSubsets(graph: MeshGraph): Map<string, RoutedBy[]> {
-  const routed = new Map<string, RoutedBy[]>();
+/** Subsets some VirtualService routes or mirrors to, by DestinationRule key and subset index. */
+function routedSubsets(graph: MeshGraph): Map<string, Map<unknown, RoutedBy[]>> {
+  const routed = new Map<string, Map<unknown, RoutedBy[]>>();
   for (const judged of judgeSubsetDestinations(graph)) {
-    const seen = new Set<string>();
     for (const subset of judged.fineSubsets) {
-      const key = `${subset.rule.resource.key}#${subset.provenance.path[2]}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const list = routed.get(key);
+      let byIndex = routed.get(subset.rule.resource.key);
+      if (!byIndex) routed.set(subset.rule.resource.key, (byIndex = new Map()));
+      const index = subset.provenance.path[2];
+      const list = byIndex.get(index);
+      // Once per destination (merged DestinationRules can give it one subset twice).
+      if (list && list[list.length - 1].destination === judged.destination) continue;
       const entry = { vs: judged.vs, destination: judged.destination, mirror: judged.mirror };
       if (list) list.push(entry);
-      else routed.set(key, [entry]);
+      else byIndex.set(index, [entry]);
     }
   }
   return routed;
@@ -157,7 +158,11 @@ export function isTopologyLabel(key: string): boolean {
   );
 }
 
-function splitTopology(labels: Readonly<Record<string, string>>): { compared: Record<string, string>; topology: string[] } {
+function splitTopology(labels: Readonly<Record<string, string>>): { compared: Readonly<Record<string, string>>; topology: string[] } {
+  // Usually no topology label and only string values: the labels as they are.
+  let plain = true;
+  for (const key in labels) if (typeof labels[key] !== "string" || isTopologyLabel(key)) plain = false;
+  if (plain) return { compared: labels, topology: [] };
   const compared: Record<string, string> = {};
   const topology: string[] = [];
   for (const [key, value] of Object.entries(labels)) {

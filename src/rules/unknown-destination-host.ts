@@ -42,28 +42,26 @@ export const unknownDestinationHost: Rule = {
       const namespaces = scopeNamespaces(vs);
       if (namespaces.length === 0) continue;
       const gatewayNamespaces = gatewayProxyNamespaces(graph, vs);
-      for (const route of vs.routes) {
-        const targets: [RouteDestination, string][] = [
-          ...route.destinations.map((d) => [d, "Destination host"] as [RouteDestination, string]),
-          ...route.mirrors.map((d) => [d, "Mirror host"] as [RouteDestination, string]),
-        ];
-        for (const [destination, what] of targets) {
-          const service = visibleService(graph, destination.host, namespaces);
-          if (!service) {
-            reportUnknownHost(context, vs, destination, what, namespaces);
-            continue;
-          }
-          checkPort(context, vs, destination, what, service);
-          for (const [namespace, gateway] of gatewayNamespaces) {
-            if (graph.services.lookup(destination.host, namespace)) continue;
-            context.report({
-              messageId: "notVisibleToGateway",
-              data: { what, host: destination.hostWritten, namespace, gateway, service: describe(service) },
-              resource: vs.resource,
-              path: [...destination.provenance.path, "host"],
-            });
-          }
+      const checkDestination = (destination: RouteDestination, what: string) => {
+        const service = visibleService(graph, destination.host, namespaces);
+        if (!service) {
+          reportUnknownHost(context, vs, destination, what, namespaces);
+          return;
         }
+        checkPort(context, vs, destination, what, service);
+        for (const [namespace, gateway] of gatewayNamespaces) {
+          if (graph.services.lookup(destination.host, namespace)) continue;
+          context.report({
+            messageId: "notVisibleToGateway",
+            data: { what, host: destination.hostWritten, namespace, gateway, service: describe(service) },
+            resource: vs.resource,
+            path: [...destination.provenance.path, "host"],
+          });
+        }
+      };
+      for (const route of vs.routes) {
+        for (const destination of route.destinations) checkDestination(destination, "Destination host");
+        for (const mirror of route.mirrors) checkDestination(mirror, "Mirror host");
         // IST0140: a gateway route without a subset to a host whose mesh VirtualService splits by subset.
         if (route.protocol !== "http") continue;
         const gateways = vs.gateways.filter((g) => g.gateway !== "mesh");
@@ -168,6 +166,8 @@ function reportUnknownHost(
 function closestHost(graph: MeshGraph, destination: RouteDestination, namespaces: readonly string[]): string | undefined {
   const written = destination.hostWritten;
   const short = !written.includes(".") && !written.startsWith("*");
+  // Only a host this close is suggested: farther candidates (their length alone tells) are skipped.
+  const limit = Math.max(2, Math.floor(written.length / 6));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const service of graph.services.services) {
@@ -177,14 +177,17 @@ function closestHost(graph: MeshGraph, destination: RouteDestination, namespaces
     const local = byName && namespaces.includes(service.namespace);
     const candidate = local ? service.name : service.hostname;
     if (candidate === written) continue;
-    const distance = byName ? leven(written, service.name) + (local ? 0 : 1) : leven(written, candidate);
+    const extra = byName && !local ? 1 : 0;
+    const compared = byName ? service.name : candidate;
+    if (Math.abs(written.length - compared.length) + extra > limit) continue;
+    const distance = leven(written, compared) + extra;
     if (distance < bestDistance) {
       bestDistance = distance;
       best = candidate;
     }
   }
   if (best === undefined) return undefined;
-  return bestDistance <= Math.max(2, Math.floor(written.length / 6)) ? best : undefined;
+  return bestDistance <= limit ? best : undefined;
 }
 
 function checkPort(context: RuleContext, vs: VirtualServiceInfo, destination: RouteDestination, what: string, service: MeshService): void {
@@ -230,12 +233,12 @@ function meshSubsetRoutes(virtualServices: readonly VirtualServiceInfo[]): Map<s
   const byHost = new Map<string, VirtualServiceInfo[]>();
   for (const vs of virtualServices) {
     if (!vs.gateways.some((g) => g.gateway === "mesh")) continue;
-    const hosts = new Set<string>();
+    const hosts: string[] = [];
     for (const route of vs.routes) {
       if (route.protocol !== "http") continue;
       for (const destination of route.destinations) {
-        if (!destination.subset) continue;
-        if (vs.hosts.some((h) => hostMatches(h.host, destination.host))) hosts.add(destination.host);
+        if (!destination.subset || hosts.includes(destination.host)) continue;
+        if (vs.hosts.some((h) => hostMatches(h.host, destination.host))) hosts.push(destination.host);
       }
     }
     for (const host of hosts) {

@@ -92,6 +92,8 @@ function applies(graph: MeshGraph, rule: DestinationRuleInfo, service: MeshServi
 function closestHost(graph: MeshGraph, rule: DestinationRuleInfo): string | undefined {
   const written = rule.hostWritten;
   const short = !written.includes(".") && !written.startsWith("*");
+  // Only a host this close is suggested: farther candidates (their length alone tells) are skipped.
+  const limit = Math.max(2, Math.floor(written.length / 6));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const service of graph.services.services) {
@@ -100,12 +102,15 @@ function closestHost(graph: MeshGraph, rule: DestinationRuleInfo): string | unde
     const byName = short && service.origin === "Service";
     const local = byName && service.namespace === rule.namespace;
     const candidate = local ? service.name : service.hostname;
-    const distance = byName ? leven(written, service.name) + (local ? 0 : 1) : leven(written, candidate);
+    const extra = byName && !local ? 1 : 0;
+    const compared = byName ? service.name : candidate;
+    if (Math.abs(written.length - compared.length) + extra > limit) continue;
+    const distance = leven(written, compared) + extra;
     if (distance > 0 && distance < bestDistance) {
       bestDistance = distance;
       best = candidate;
     }
   }
   if (best === undefined) return undefined;
-  return bestDistance <= Math.max(2, Math.floor(written.length / 6)) ? best : undefined;
+  return bestDistance <= limit ? best : undefined;
 }

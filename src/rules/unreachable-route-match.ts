@@ -30,18 +30,38 @@ type StringCondition =
 /** Where a StringMatch applies: the path, a pseudo-header every request has, or a header / query parameter that may be missing. */
 type Subject = "path" | "pseudo" | "optional";
 
+const ANY: StringCondition = { kind: "any" };
+const PRESENT: StringCondition = { kind: "present" };
+const UNKNOWN: StringCondition = { kind: "unknown" };
+
 function stringCondition(value: unknown, subject: Subject): StringCondition {
-  if (value === undefined || value === null) return subject === "optional" ? { kind: "present" } : { kind: "any" };
-  if (typeof value !== "object" || Array.isArray(value)) return { kind: "unknown" };
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
-  if (entries.length === 0) return subject === "optional" ? { kind: "present" } : { kind: "any" };
-  if (entries.length !== 1) return { kind: "unknown" };
-  const [kind, text] = entries[0];
-  if (typeof text !== "string" || (kind !== "exact" && kind !== "prefix" && kind !== "regex")) return { kind: "unknown" };
-  if (kind === "regex" && text === "*") return subject === "optional" ? { kind: "present" } : { kind: "any" };
-  if (subject !== "optional" && kind === "regex" && text === ".*") return { kind: "any" };
-  if (subject === "path" && kind === "prefix" && text === "/") return { kind: "any" };
+  if (value === undefined || value === null) return subject === "optional" ? PRESENT : ANY;
+  if (typeof value !== "object" || Array.isArray(value)) return UNKNOWN;
+  // The one condition set (fields set to null count as absent).
+  let kind: string | undefined;
+  let text: unknown;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined || v === null) continue;
+    if (kind !== undefined) return UNKNOWN;
+    kind = key;
+    text = v;
+  }
+  if (kind === undefined) return subject === "optional" ? PRESENT : ANY;
+  if (typeof text !== "string" || (kind !== "exact" && kind !== "prefix" && kind !== "regex")) return UNKNOWN;
+  if (kind === "regex" && text === "*") return subject === "optional" ? PRESENT : ANY;
+  if (subject !== "optional" && kind === "regex" && text === ".*") return ANY;
+  if (subject === "path" && kind === "prefix" && text === "/") return ANY;
   return { kind, value: text };
+}
+
+const uriConditions = new WeakMap<Record<string, unknown>, StringCondition>();
+
+/** The `uri` condition of an HTTP match entry (remembered per entry). */
+function uriCondition(match: Record<string, unknown>): StringCondition {
+  let found = uriConditions.get(match);
+  if (!found) uriConditions.set(match, (found = stringCondition(match.uri, "path")));
+  return found;
 }
 
 function hasCase(text: string): boolean {
@@ -127,9 +147,10 @@ function canonical(value: unknown): string {
 }
 
 /** The gateways (resolved) a match entry applies on, among those the VirtualService is bound to. */
-export function entryGateways(match: Record<string, unknown>, scope: MatchScope): string[] {
+export function entryGateways(match: Record<string, unknown>, scope: MatchScope): readonly string[] {
+  if (match.gateways === undefined) return scope.gateways;
   const listed = asArray(match.gateways).filter((g): g is string => typeof g === "string");
-  if (listed.length === 0) return [...scope.gateways];
+  if (listed.length === 0) return scope.gateways;
   const resolved = new Set(listed.map((g) => resolveGatewayName(g, scope.namespace)));
   return scope.gateways.filter((g) => resolved.has(g));
 }
@@ -144,8 +165,8 @@ function sourceConditions(match: Record<string, unknown>, protocol: RouteProtoco
 /** Conditions every protocol shares: port, gateways, source labels and namespace. */
 function commonImplied(earlier: Record<string, unknown>, later: Record<string, unknown>, protocol: RouteProtocol, scope: MatchScope): boolean {
   if (earlier.port !== undefined && earlier.port !== null && earlier.port !== 0 && earlier.port !== later.port) return false;
-  const earlierGateways = new Set(entryGateways(earlier, scope));
-  if (!entryGateways(later, scope).every((g) => earlierGateways.has(g))) return false;
+  const earlierGateways = entryGateways(earlier, scope);
+  if (!entryGateways(later, scope).every((g) => earlierGateways.includes(g))) return false;
   const a = sourceConditions(earlier, protocol);
   const b = sourceConditions(later, protocol);
   if (a.namespace !== undefined && a.namespace !== b.namespace) return false;
@@ -176,12 +197,11 @@ function listCovered(earlier: unknown, later: unknown, covers: (a: string, b: st
  * route without `match`): every condition of the earlier entry is implied by the later one's.
  */
 export function matchCovers(protocol: RouteProtocol, earlier: Record<string, unknown>, later: Record<string, unknown>, scope: MatchScope): boolean {
+  // The URI first: routes mostly differ by path (and entries are compared with many others).
+  if (protocol === "http" && !implies(uriCondition(earlier), uriCondition(later), earlier.ignoreUriCase === true, later.ignoreUriCase === true)) return false;
   if (!commonImplied(earlier, later, protocol, scope)) return false;
   if (protocol === "http") {
     if (!knownFieldsOnly(earlier, HTTP_FIELDS)) return false;
-    const earlierIgnoreCase = earlier.ignoreUriCase === true;
-    const laterIgnoreCase = later.ignoreUriCase === true;
-    if (!implies(stringCondition(earlier.uri, "path"), stringCondition(later.uri, "path"), earlierIgnoreCase, laterIgnoreCase)) return false;
     for (const field of ["scheme", "method", "authority"]) {
       if (!implies(stringCondition(earlier[field], "pseudo"), stringCondition(later[field], "pseudo"))) return false;
     }

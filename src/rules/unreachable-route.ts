@@ -46,7 +46,8 @@ export const unreachableRoute: Rule = {
     const state = new State(context);
     for (const vs of context.graph.virtualServices) {
       if (vs.resource.origin !== "lint") continue;
-      for (const protocol of ["http", "tls", "tcp"] as const) analyzeRoutes(state, vs, protocol);
+      const scope: MatchScope = { namespace: vs.namespace, gateways: vs.gateways.map((g) => g.gateway) };
+      for (const protocol of ["http", "tls", "tcp"] as const) if (vs.routes.some((route) => route.protocol === protocol)) analyzeRoutes(state, vs, protocol, scope);
     }
     analyzeGateways(state);
     analyzeDroppedVirtualServices(state);
@@ -65,10 +66,18 @@ class State {
   }
 
   report(report: Report): void {
-    const key = `${report.resource.key}|${(report.path ?? []).join(".")}|${report.messageId}`;
-    if (this.reported.has(key)) return;
+    if (this.claim(report.resource, report.path ?? [], report.messageId)) this.context.report(report);
+  }
+
+  /**
+   * Takes the place of a report before its message is built (messages name positions, which cost):
+   * false when it was made already, or when it is about a resource that is not linted (never shown).
+   */
+  claim(resource: Resource, path: NodePath, messageId: string): boolean {
+    const key = `${resource.key}|${path.join(".")}|${messageId}`;
+    if (this.reported.has(key)) return false;
     this.reported.add(key);
-    this.context.report(report);
+    return resource.origin === "lint";
   }
 
   /** `line N` of a node, or `file:N` when it is written in another file than `from`. */
@@ -239,8 +248,7 @@ function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string)
 }
 
 /** Routes of one protocol inside one VirtualService, in order. */
-function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProtocol): void {
-  const scope: MatchScope = { namespace: vs.namespace, gateways: vs.gateways.map((g) => g.gateway) };
+function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProtocol, scope: MatchScope): void {
   const earlier: Entry[] = [];
   for (const route of vs.routes) {
     if (route.protocol !== protocol) continue;
@@ -265,7 +273,7 @@ function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualService
   const unreachable = outcomes.every((o) => o.kind !== "live");
   const covered = outcomes.flatMap((o, i) => (o.kind === "covered" ? [{ entry: entries[i], outcome: o }] : []));
   if (unreachable) state.unreachable.add(`${vs.resource.key}|${routePath(route).join(".")}`);
-  if (unreachable && covered.length > 0) {
+  if (unreachable && covered.length > 0 && state.claim(vs.resource, routePath(route), "unreachableRoute")) {
     const reasons = [...new Map(covered.map(({ outcome }) => [provenanceOf(outcome.by), outcome] as const)).values()];
     const reason = reasons.map((o) => coverText(state, o.by, o.catchAll, vs.resource)).join("; ");
     const catchAll = reasons.find((o) => o.catchAll);
@@ -274,7 +282,7 @@ function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualService
       : route.matches.length === 0 && catchAll.by.index === undefined
         ? `. Only the last route may be without match: give one of them a match, or remove one`
         : `. Move it above ${routeLabel(catchAll.by.route)}`;
-    state.report({
+    state.context.report({
       messageId: "unreachableRoute",
       data: { route: routeLabel(route, true), reason, fix },
       resource: vs.resource,
@@ -288,7 +296,8 @@ function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualService
     if (outcome.kind === "dead") {
       state.report({ ...outcome.report, severity: unreachable ? 2 : 1 });
     } else if (outcome.kind === "covered" && entry.index !== undefined && !(unreachable && outcome.catchAll)) {
-      state.report({
+      if (!state.claim(vs.resource, entryPath(entry), "ineffectiveMatch")) return;
+      state.context.report({
         messageId: "ineffectiveMatch",
         data: { entry: entryLabel(entry), route: routeLabel(route), reason: coverText(state, outcome.by, outcome.catchAll, vs.resource) },
         resource: vs.resource,
@@ -396,9 +405,10 @@ function analyzeGateways(state: State): void {
   }
   for (const [key, shadow] of shadows) {
     if (state.unreachable.has(`${shadow.vs.resource.key}|${routePath(shadow.route).join(".")}`)) continue;
+    if (!state.claim(shadow.vs.resource, routePath(shadow.route), "shadowedOnGateway")) continue;
     const count = presence.get(key)!;
     const everywhere = count.shadowed === count.present && !shadow.vs.gateways.some((g) => g.gateway === "mesh");
-    state.report({
+    state.context.report({
       messageId: "shadowedOnGateway",
       data: {
         route: routeLabel(shadow.route, true),

@@ -50,6 +50,11 @@ describe(RULE, () => {
       ["foo/d 6:11 IST0109", "bar/d 16:11 IST0109"],
     ],
     [
+      "a namespace-scoped host that a public wildcard and a public exact host both cover",
+      vs("pub-wide", "a", "['*.example.com']") + vs("mine", "b", "[shop.example.com]", "\n  exportTo: ['.']") + vs("pub-exact", "c", "[shop.example.com]"),
+      ["pub-wide/a 6:11 IST0109", "mine/b 15:11 IST0109", "pub-exact/c 25:11 IST0109"],
+    ],
+    [
       "exported to a common namespace",
       vs("foo", "a", "[reviews]", "\n  exportTo: [foo, team]") + vs("bar", "b", "[reviews.foo.svc.cluster.local]", "\n  exportTo: [team]"),
       ["foo/a 6:11 IST0109", "bar/b 16:11 IST0109"],

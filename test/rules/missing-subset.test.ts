@@ -1,4 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { virtualServiceClients } from "../../src/graph/clients.js";
+import { outboundClusterName } from "../../src/graph/envoy.js";
+import type { MeshGraph, MeshService, OutboundScope, RouteDestination, VirtualServiceInfo } from "../../src/graph/index.js";
+import { gatewaysAllow } from "../../src/graph/outbound.js";
+import { isExportedTo } from "../../src/graph/services.js";
+import { judgeSubsetDestinations, type SubsetClient, type SubsetOutcome } from "../../src/rules/missing-subset.js";
+import { destinationRule, istio, sleepClient, subsetLines, virtualService } from "../fixtures/manifests.js";
+import { randomMesh } from "../fixtures/random-mesh.js";
+import { graphOf } from "../graph/helpers.js";
 import { lintRule } from "../helpers.js";
 
 const RULE = "missing-subset";
@@ -273,5 +282,120 @@ spec:
     });
     expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
     expect(found[0].message).toContain("outbound|3306|v2|db.default.svc.cluster.local");
+  });
+});
+
+/**
+ * The judgement client by client, as the rule judged before grouping clients: every client of the
+ * VirtualService (or the assumed ones of an unused VirtualService) resolves the destination on its own.
+ */
+function judgedOneByOne(graph: MeshGraph) {
+  const used = virtualServiceClients(graph);
+  const proxyNamespaces = new Set(graph.proxies().filter((p) => p.kind === "sidecar").map((p) => p.namespace));
+  const idle = [...new Set(graph.workloads.filter((w) => !w.gateway && w.kind !== "WorkloadEntry").map((w) => w.namespace))].filter((ns) => !proxyNamespaces.has(ns));
+  const out: { vs: VirtualServiceInfo; destination: RouteDestination; cluster: string; service?: MeshService; broken: string[]; fine: string[]; fineSubsets: Set<unknown> }[] = [];
+  for (const vs of graph.virtualServices) {
+    let clients: { namespace: string; gateway: string; scope: OutboundScope; label: string }[] = (used.get(vs) ?? []).map((c) => ({ ...c, label: `${c.namespace}@${c.gateway}${c.scope.sidecar ? "+sidecar" : ""}` }));
+    if (clients.length === 0) {
+      const meshBound = !vs.delegate && vs.gateways.some((g) => g.gateway === "mesh");
+      if (meshBound && [...proxyNamespaces].some((ns) => isExportedTo(vs.exportTo, ns))) continue;
+      const own = isExportedTo(vs.exportTo, vs.namespace) ? [vs.namespace] : [...(vs.exportTo as ReadonlySet<string>)];
+      const gateway = vs.gateways.find((g) => g.gateway === "mesh")?.gateway ?? vs.gateways[0]?.gateway ?? "mesh";
+      clients = [...new Set([...own, ...idle.filter((ns) => isExportedTo(vs.exportTo, ns))])].map((namespace) => ({ namespace, gateway, scope: graph.outboundScope(namespace), label: `${namespace}@${gateway}` }));
+    }
+    for (const route of vs.routes) {
+      const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
+      const applying = restricted ? clients.filter((c) => route.matches.some((match) => gatewaysAllow(match, [c.gateway]))) : clients;
+      for (const destination of [...route.destinations, ...route.mirrors]) {
+        if (!destination.subset || destination.host.startsWith("*")) continue;
+        const known = graph.services.exact(destination.host).length > 0 || graph.services.lookup(destination.host, vs.namespace) !== undefined;
+        let cluster: string | undefined;
+        let anyService: MeshService | undefined;
+        const broken: string[] = [];
+        const fine: string[] = [];
+        const fineSubsets = new Set<unknown>();
+        for (const client of applying) {
+          const service = client.scope.service(destination.host);
+          let rule;
+          if (service) {
+            const port = destination.port ?? service.ports[0]?.port;
+            if (port === undefined || !service.ports.some((p) => p.port === port)) continue;
+            cluster ??= outboundClusterName(port, destination.subset, service.hostname);
+            anyService ??= service;
+            rule = client.scope.destinationRule(service);
+          } else {
+            if (known) continue;
+            rule = graph.destinationRules.forClient(client.namespace, destination.host, namespaceOf(destination.host) ?? vs.namespace);
+            if (!rule) continue;
+            cluster ??= outboundClusterName(destination.port ?? ("<port>" as unknown as number), destination.subset, destination.host);
+          }
+          const defined = rule?.subsets.get(destination.subset);
+          const text = `${client.label} ${rule ? rule.rules.map((r) => r.resource.key).join("+") : "-"} ${service?.resource.key ?? "-"}`;
+          if (defined) {
+            fine.push(text);
+            fineSubsets.add(defined);
+          } else broken.push(text);
+        }
+        if (cluster) out.push({ vs, destination, cluster, service: anyService, broken, fine, fineSubsets });
+      }
+    }
+  }
+  return out;
+}
+
+function namespaceOf(host: string): string | undefined {
+  const parts = host.split(".");
+  return parts.length >= 4 && parts[2] === "svc" ? parts[1] : undefined;
+}
+
+/** Asserts that the rule's judgement of every subset destination is the client-by-client one. */
+function expectOneByOneAnswers(yaml: string, name = ""): void {
+  const graph = graphOf(yaml);
+  const expected = judgedOneByOne(graph);
+  const actual = judgeSubsetDestinations(graph);
+  const label = (c: SubsetClient) => `${c.namespace}@${c.gateway}${c.scope.sidecar ? "+sidecar" : ""}`;
+  const text = (o: SubsetOutcome) => `${label(o.client)} ${o.rule ? o.rule.rules.map((r) => r.resource.key).join("+") : "-"} ${o.service?.resource.key ?? "-"}`;
+  expect(actual.map((j) => j.destination), name).toEqual(expected.map((j) => j.destination));
+  actual.forEach((judged, i) => {
+    const want = expected[i];
+    expect(judged.hasBroken, name).toBe(want.broken.length > 0);
+    expect(new Set(judged.fineSubsets), name).toEqual(want.fineSubsets);
+    if (!judged.hasBroken) return;
+    expect(judged.cluster, name).toBe(want.cluster);
+    expect(judged.service, name).toBe(want.service);
+    expect(judged.broken.map(text), name).toEqual(want.broken);
+    expect(judged.fine.map(text), name).toEqual(want.fine);
+  });
+}
+
+describe("missing-subset: judging by client groups gives the client-by-client answers", () => {
+  const clients = ["a", "b", "c", "d"].map((ns) => sleepClient(ns)).join("");
+  const route = (name: string, ns: string, host: string, subset: string) =>
+    virtualService(name, ns, `  hosts: [${host}]\n  http: [{route: [{destination: {host: ${host}, subset: ${subset}}}]}]\n`);
+  const entry = (name: string, ns: string, host: string, exportTo = "") =>
+    istio("ServiceEntry", name, ns, `${exportTo}  hosts: ["${host}"]\n  resolution: DNS\n  ports: [{number: 9080, name: http, protocol: HTTP}]\n`);
+  const rule = (name: string, ns: string, host: string, subsets: string[], exportTo = "") =>
+    destinationRule(name, ns, `  host: "${host}"\n${exportTo}  subsets:\n${subsetLines(subsets)}`);
+  it.each([
+    ["a Service and a ServiceEntry for one host: clients in the entry's namespace prefer it", clients +
+      service("reviews", "a", ["v1", "v2"]) + entry("reviews", "c", "reviews.a.svc.cluster.local") +
+      rule("reviews", "a", "reviews", ["v1"]) + rule("reviews-c", "c", "reviews.a.svc.cluster.local", ["v2"]) + route("r", "b", "reviews.a.svc.cluster.local", "v2")],
+    ["a DestinationRule of the service's namespace exported to one namespace", clients +
+      service("reviews", "a", ["v1", "v2"]) + rule("reviews", "a", "reviews", ["v1"], '  exportTo: ["c"]\n') +
+      rule("root", "istio-system", "*.local", ["v2"]) + route("r", "b", "reviews.a.svc.cluster.local", "v1")],
+    ["a DestinationRule in a client namespace", clients +
+      service("reviews", "a", ["v1", "v2"]) + rule("reviews", "a", "reviews", ["v1"]) + rule("mine", "d", "reviews.a.svc.cluster.local", ["v2"]) +
+      route("r", "a", "reviews", "v1")],
+    ["a ServiceEntry exported to some namespaces, a wildcard entry for others", clients +
+      entry("wide", "b", "*.a.svc.cluster.local", '  exportTo: ["c"]\n') +
+      entry("reviews", "a", "reviews.a.svc.cluster.local", '  exportTo: [".", "b"]\n') + rule("wide", "b", "*.a.svc.cluster.local", ["v1"], '  exportTo: ["*"]\n') +
+      route("r", "b", "reviews.a.svc.cluster.local", "v1")],
+    ["an unknown host with DestinationRules in some namespaces", clients +
+      rule("ghost", "a", "ghost.a.svc.cluster.local", ["v1"]) + rule("ghost-b", "b", "ghost.a.svc.cluster.local", ["v2"], '  exportTo: ["."]\n') +
+      route("r", "c", "ghost.a.svc.cluster.local", "v2")],
+  ])("%s", (_, yaml) => expectOneByOneAnswers(yaml));
+
+  it("200 random meshes", () => {
+    for (let seed = 0; seed < 200; seed++) expectOneByOneAnswers(randomMesh(seed), `random mesh ${seed}`);
   });
 });

@@ -1,4 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { buildGraph } from "../../src/graph/index.js";
+import { parseSource } from "../../src/load/parse.js";
+import { buildModel } from "../../src/model/index.js";
+import { DEFAULT_MESH } from "../../src/model/mesh.js";
+import { unreachableRoute } from "../../src/rules/unreachable-route.js";
 import { lintRule } from "../helpers.js";
 
 /** Messages of `unreachable-route` for some YAML: `line:column severity [code] message`. */
@@ -184,5 +189,40 @@ describe("invalid: routes no request reaches", () => {
     expect(await lint(yaml)).toEqual([
       "14:11 warning - Sidecars never use this VirtualService for host catalog.shop.svc.cluster.local: they do not merge VirtualServices for one host, and VirtualService shop/catalog-a (line 6) comes first, so its routes are the only ones for catalog.shop.svc.cluster.local. Move these routes into shop/catalog-a",
     ]);
+  });
+});
+
+describe("unreachable-route: positions only for the messages it makes", () => {
+  /** Runs the rule on a linted file and a context file; the positions it asked for, and its messages. */
+  function run(lintYaml: string, contextYaml: string) {
+    const files = [parseSource("lint.yaml", lintYaml, "lint"), parseSource("context.yaml", contextYaml, "context")];
+    const model = buildModel(files, { defaultNamespace: "default", mesh: DEFAULT_MESH });
+    const graph = buildGraph(model);
+    const asked: string[] = [];
+    const reports: string[] = [];
+    unreachableRoute.check({
+      model,
+      graph,
+      schemaProblems: new Map(),
+      enabled: () => true,
+      position: (resource, path) => {
+        asked.push(`${resource.name} ${path.join(".")}`);
+        return { line: 1, column: 1 };
+      },
+      report: (report) => {
+        if (report.resource.origin === "lint") reports.push(`${report.resource.name} ${report.messageId}`);
+      },
+    });
+    return { asked, reports };
+  }
+  const one = vs("one", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {prefix: /api}}], ${to("v1")}}\n`, ', creationTimestamp: "2024-01-01T00:00:00Z"');
+  const two = vs("two", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v2")}}\n`, ', creationTimestamp: "2024-02-01T00:00:00Z"');
+
+  it("a route shadowed on a gateway in a context file: no message, no position", () => {
+    expect(run(gateway("gw") + one, two)).toEqual({ asked: [], reports: [] });
+  });
+
+  it("the same route in the linted file: one message, the position of the route that takes its requests", () => {
+    expect(run(gateway("gw") + two, one)).toEqual({ asked: ["one spec.http.0.match.0"], reports: ["two shadowedOnGateway"] });
   });
 });
