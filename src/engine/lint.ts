@@ -3,6 +3,7 @@ import { Locator } from "../load/locate.js";
 import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
 import { resourceSpan } from "../model/resource.js";
+import { isCustomResourceDefinition } from "../model/kinds.js";
 import { buildGraph } from "../graph/index.js";
 import type { SchemaProblem } from "../schema/index.js";
 import { rules as allRules } from "../rules/index.js";
@@ -143,15 +144,14 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
 async function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidated: Map<SourceDocument, SchemaProblem[]>) {
   if (prevalidated.size > 0 && !crdFiles.some((file) => file.documents.length > 0)) {
     const schemaProblems = new Map<Resource, SchemaProblem[]>();
-    let complete = true;
-    for (const resource of model.resources) {
-      if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") complete = false;
-      if (resource.origin !== "lint" || !complete) continue;
+    const joined = model.resources.every((resource) => {
+      if (isCustomResourceDefinition(resource)) return false;
+      if (resource.origin !== "lint") return true;
       const found = resource.source ? prevalidated.get(resource.source.document) : undefined;
-      if (!found) complete = false;
-      else if (found.length > 0) schemaProblems.set(resource, found);
-    }
-    if (complete) return { schemaProblems, crdProblems: new Map<Resource, string[]>() };
+      if (found?.length) schemaProblems.set(resource, found);
+      return found !== undefined;
+    });
+    if (joined) return { schemaProblems, crdProblems: new Map<Resource, string[]>() };
   }
   return (await import("./schema-stage.js")).schemaStage(model, crdFiles, prevalidated);
 }

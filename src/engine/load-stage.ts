@@ -166,15 +166,16 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
     if (!worker || !claims) return into;
     const delivered = await worker.parsed;
     // What the worker has not claimed yet is validated here, with the values this thread parsed.
-    let validator: { stage: typeof import("./schema-stage.js"); registry: InstanceType<typeof import("./schema-stage.js").SchemaRegistry> } | undefined;
+    let validate: ((file: SourceFile) => void) | undefined;
     let here = 0;
     for (let i = Atomics.add(claims, 1, 1); i < candidates.length; i = Atomics.add(claims, 1, 1)) {
       if (delivered.has(i)) continue; // validated by the worker, which parsed it
-      if (!validator) {
-        const stage = await import("./schema-stage.js");
-        validator = { stage, registry: new stage.SchemaRegistry() };
+      if (!validate) {
+        const { prevalidate, SchemaRegistry } = await import("./schema-stage.js");
+        const registry = new SchemaRegistry();
+        validate = (file) => prevalidate(file, registry, into);
       }
-      validator.stage.prevalidate(lintFiles[candidates[i]], validator.registry, into);
+      validate(lintFiles[candidates[i]]);
       here++;
     }
     const waitStarted = performance.now();

@@ -59,7 +59,6 @@ async function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) =>
 
   // Phase 1: parse.
   const parsedHere = new Map<number, SourceFile>();
-  const parsedIndexes = new Set<number>();
   let batch: ParsedFilesMessage["files"] = [];
   for (let i = Atomics.add(claims, 0, 1); i < total; i = Atomics.add(claims, 0, 1)) {
     let file: SourceFile;
@@ -69,7 +68,6 @@ async function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) =>
       continue; // left to the main thread
     }
     parsedHere.set(i, file);
-    parsedIndexes.add(i);
     batch.push({ index: i, file });
     if (batch.length >= BATCH) {
       post({ type: "parsed", files: batch });
@@ -81,21 +79,14 @@ async function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) =>
 
   // Phase 2: validate the files parsed here, then claim the others. The validators are loaded only
   // now, so that parsing starts as soon as the worker does.
-  const { toResource, validateResource, SchemaRegistry } = await import("./schema-stage.js");
+  const { validateDocuments, SchemaRegistry } = await import("./schema-stage.js");
   const registry = new SchemaRegistry();
   const output: ValidatedMessage = { type: "validated", validated: [], counts: [], problems: {} };
   const validate = (index: number, file: SourceFile) => {
-    let any = false;
-    const problems = file.documents.map((document) => {
-      // Validation needs only the object's apiVersion and kind; the namespace plays no part.
-      const found = validateResource(toResource(document.value, { defaultNamespace: "default", origin: "lint" }), registry);
-      if (found.length === 0) return null;
-      any = true;
-      return found;
-    });
+    const problems = validateDocuments(file, registry);
     output.validated.push(index);
     output.counts.push(file.documents.length);
-    if (any) output.problems[index] = problems;
+    if (problems.some((found) => found.length > 0)) output.problems[index] = problems.map((found) => (found.length > 0 ? found : null));
   };
   for (const [index, file] of parsedHere) {
     try {
@@ -104,9 +95,8 @@ async function run(input: LoadWorkerInput, post: (message: LoadWorkerMessage) =>
       // Left to the main thread's schema stage.
     }
   }
-  parsedHere.clear();
   for (let i = Atomics.add(claims, 1, 1); i < total; i = Atomics.add(claims, 1, 1)) {
-    if (parsedIndexes.has(i)) continue;
+    if (parsedHere.has(i)) continue;
     try {
       validate(i, readSourceSync(input.paths[i], input.paths[i], "lint"));
     } catch {

@@ -6,11 +6,12 @@
  */
 import type { SourceDocument, SourceFile } from "../load/types.js";
 import type { MeshModel, Resource } from "../model/index.js";
+import { isCustomResourceDefinition } from "../model/kinds.js";
 import { toResource } from "../model/resource.js";
 import { validateModel, validateResource, type SchemaProblem } from "../schema/index.js";
 import { SchemaRegistry } from "../schema/registry.js";
 
-export { SchemaRegistry, toResource, validateResource };
+export { SchemaRegistry };
 
 /**
  * Validates the linted objects: CustomResourceDefinitions of the input (and `--crd`) replace the
@@ -26,7 +27,7 @@ export function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidat
     }
   }
   for (const resource of model.resources) {
-    if (resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io") {
+    if (isCustomResourceDefinition(resource)) {
       const errors = registry.addCustomResourceDefinition(resource.object);
       if (errors.length) crdProblems.set(resource, errors);
       else runtimeSchemas++;
@@ -37,11 +38,17 @@ export function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidat
   return { schemaProblems, crdProblems };
 }
 
+/** The problems of each of a file's documents with the bundled schemas (the load worker's validation). */
+export function validateDocuments(file: SourceFile, registry: SchemaRegistry): SchemaProblem[][] {
+  // Validation needs only the object's apiVersion and kind; the namespace plays no part.
+  return file.documents.map((document) => validateResource(toResource(document.value, { defaultNamespace: "default", origin: "lint" }), registry));
+}
+
 /** Validates a file's documents with the bundled schemas, as the worker does. */
 export function prevalidate(file: SourceFile, registry: SchemaRegistry, into: Map<SourceDocument, SchemaProblem[]>): void {
   let problems: SchemaProblem[][];
   try {
-    problems = file.documents.map((document) => validateResource(toResource(document.value, { defaultNamespace: "default", origin: "lint" }), registry));
+    problems = validateDocuments(file, registry);
   } catch {
     return; // left to the schema stage, which meets the same trouble where it always has
   }

@@ -99,7 +99,7 @@ function sharedIndexes(graph: MeshGraph): SharedIndexes {
 /**
  * The VirtualServices bound to a Gateway (its `namespace/name` key) that proxies in a namespace see
  * (`exportTo`), in the order istiod merges them: by export group, then in Istio's order. The same
- * answer as `GatewayProxy.virtualServicesFor`, from an index by gateway.
+ * answer Istio gives a gateway proxy in that namespace, from an index by gateway.
  */
 export function gatewayVirtualServices(graph: MeshGraph, gatewayKey: string, namespace: string): VirtualServiceInfo[] {
   const visible = (sharedIndexes(graph).byGateway.get(gatewayKey) ?? []).filter((vs) => isExportedTo(vs.exportTo, namespace));
@@ -121,7 +121,7 @@ function inExportOrder(virtualServices: VirtualServiceInfo[], namespace: string)
  * Istio's grouping of VirtualServices for a proxy namespace (sidecars and gateways alike): private to
  * the namespace, exported to it by name, then public.
  */
-export function exportGroup(vs: VirtualServiceInfo, namespace: string): number {
+function exportGroup(vs: VirtualServiceInfo, namespace: string): number {
   const written = writtenExportTo(vs);
   if (written.length === 0) return 2;
   if (written.includes(".") && vs.namespace === namespace) return 0;

@@ -18,7 +18,7 @@ import type { GatewayInfo, GatewayServer } from "./gateways.js";
 import type { MeshGraph } from "./index.js";
 import {
   OutboundScope,
-  exportGroup,
+  gatewayVirtualServices,
   gatewaysAllow,
   graphDelegateResolver,
   isCatchAllMatch,
@@ -26,7 +26,6 @@ import {
   translateHttpRoutes,
   weightedDestinations,
 } from "./outbound.js";
-import { isExportedTo } from "./services.js";
 import type { SidecarInfo } from "./sidecars.js";
 import type { Provenance, Workload } from "./types.js";
 import type { VirtualServiceInfo } from "./virtual-services.js";
@@ -124,12 +123,7 @@ export class GatewayProxy {
    * group by creation time, then name.
    */
   virtualServicesFor(gateway: GatewayInfo): VirtualServiceInfo[] {
-    const namespace = this.proxy.namespace;
-    return this.graph.virtualServices
-      .filter((vs) => !vs.delegate && vs.gateways.some((g) => g.gateway === gateway.key) && isExportedTo(vs.exportTo, namespace))
-      .map((vs, order) => ({ vs, order, group: exportGroup(vs, namespace) }))
-      .sort((a, b) => a.group - b.group || a.order - b.order)
-      .map((entry) => entry.vs);
+    return gatewayVirtualServices(this.graph, gateway.key, this.proxy.namespace);
   }
 
   /** Route configuration name for a server, as istiod names it. */

@@ -85,6 +85,11 @@ export function kindInfo(group: string, kind: string): KindInfo | undefined {
 
 export const ISTIO_GROUPS = new Set(KINDS.filter((k) => k.istio).map((k) => k.group));
 
+/** A CustomResourceDefinition: its schema replaces the bundled one for its kind. */
+export function isCustomResourceDefinition(resource: { group: string; kind: string }): boolean {
+  return resource.kind === "CustomResourceDefinition" && resource.group === "apiextensions.k8s.io";
+}
+
 export function isIstioGroup(group: string): boolean {
   return ISTIO_GROUPS.has(group) || group.endsWith(".istio.io");
 }
