@@ -2,7 +2,7 @@
 // The build (`npm run build`, also run by `prepare` on `npm ci`):
 //   1. tsc: type-checks and emits dist/** (the modules the tests' worker runs, and build-validators uses);
 //   2. scripts/build-validators.mjs: ajv standalone validators of the bundled schemas → dist/validators;
-//   3. esbuild: the CLI and the load worker bundled (dependencies included) → dist/bundle, split into
+//   3. esbuild: the CLI and the validation worker bundled (dependencies included) → dist/bundle, split into
 //      chunks so a run loads only what it uses (CEL, ajv, the stylish reporter... are loaded on demand).
 // bin/mesh-lint.js runs dist/bundle/mesh-lint.js. dist/ is never committed.
 import { spawnSync } from "node:child_process";
@@ -38,8 +38,8 @@ const { build } = await import("esbuild");
 await build({
   absWorkingDir: ROOT,
   // Entries and chunks flat in dist/bundle, at the depth of tsc's dist/<dir>/, so URLs relative to a
-  // module (`../../schemas/`, `../../dist/validators/`, `./load-worker.js`) hold in both builds.
-  entryPoints: { "mesh-lint": "src/cli/main.ts", "load-worker": "src/engine/load-worker.ts" },
+  // module (`../../schemas/`, `../../dist/validators/`, `./validation-worker.js`) hold in both builds.
+  entryPoints: { "mesh-lint": "src/cli/main.ts", "validation-worker": "src/engine/validation-worker.ts" },
   outdir,
   bundle: true,
   splitting: true,

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { lint, type LintOptions } from "../src/engine/lint.js";
 import { loadInput, workerThreshold } from "../src/engine/load-stage.js";
-import type { LoadWorkerInput, LoadWorkerMessage, ValidatedMessage } from "../src/engine/load-worker.js";
+import type { ParsedValuesMessage, ValidationWorkerInput, ValidationWorkerMessage, ValidatedMessage } from "../src/engine/validation-worker.js";
 import { readSourceSync } from "../src/load/read.js";
 import { DEFAULT_MESH } from "../src/model/mesh.js";
 // @ts-expect-error: a plain JavaScript module without types
@@ -58,10 +58,10 @@ function options(cwd: string, patterns: string[], threshold: number): LintOption
   };
 }
 
-describe("load worker: same results as loading and validating inline", () => {
+describe("validation worker: same results as validating inline", () => {
   const dir = meshFixture();
 
-  it("the worker and this thread parse and validate every file between them (forced by the threshold)", async () => {
+  it("the worker and this thread validate every file between them (forced by the threshold)", async () => {
     const loaded = await loadInput({ ...options(dir, ["mesh"], 0), debug: () => {} });
     const documents = loaded.lintFiles.reduce((sum, file) => sum + file.documents.length, 0);
     expect((await loaded.prevalidated()).size).toBe(documents);
@@ -122,33 +122,28 @@ describe("load worker: same results as loading and validating inline", () => {
     expect(on.stdout).toBe(off.stdout);
   });
 
-  it("a worker that crashes or answers nonsense costs nothing: its files are loaded and validated inline", async () => {
+  it("a worker that crashes or answers nonsense costs nothing: its files are validated inline", async () => {
     const scripts = fixture({
       "throws.mjs": 'throw new Error("boom");\n',
       "exits.mjs": "process.exit(3);\n",
       "nonsense.mjs": 'import { parentPort } from "node:worker_threads";\nparentPort.postMessage({ files: [null, 42] });\n',
-      "partial.mjs":
-        'import { parentPort, workerData } from "node:worker_threads";\nparentPort.postMessage({ files: workerData.paths.map(() => null) });\n',
-      // Claims every file to parse and to validate, then dies: nothing is left for the main thread to claim.
+      "bad-index.mjs":
+        'import { parentPort, workerData } from "node:worker_threads";\n' +
+        'parentPort.postMessage({ type: "validated", validated: [workerData.files], counts: [1], problems: {} });\n',
+      // Claims every file, then dies: nothing is left for the main thread to claim.
       "claims.mjs":
         'import { workerData } from "node:worker_threads";\nimport { writeFileSync } from "node:fs";\n' +
-        "Atomics.store(new Int32Array(workerData.claims), 0, workerData.paths.length);\n" +
-        "Atomics.store(new Int32Array(workerData.claims), 1, workerData.paths.length);\n" +
+        "Atomics.store(new Int32Array(workerData.claims), 0, workerData.files);\n" +
         'writeFileSync(new URL("./claims.mjs.claimed", import.meta.url), "");\nprocess.exit(3);\n',
-      // Claims every file, parses none, and reports bad document counts: the main thread trusts none of it.
+      // Claims every file and reports bad document counts: the main thread trusts none of it.
       "miscounts.mjs":
         'import { parentPort, workerData } from "node:worker_threads";\nimport { writeFileSync } from "node:fs";\n' +
-        "Atomics.store(new Int32Array(workerData.claims), 0, workerData.paths.length);\n" +
-        "Atomics.store(new Int32Array(workerData.claims), 1, workerData.paths.length);\n" +
+        "Atomics.store(new Int32Array(workerData.claims), 0, workerData.files);\n" +
         'writeFileSync(new URL("./miscounts.mjs.claimed", import.meta.url), "");\n' +
-        'parentPort.postMessage({ type: "parse-done" });\n' +
-        'parentPort.postMessage({ type: "validated", validated: workerData.paths.map((_, i) => i), counts: workerData.paths.map(() => 99), problems: {} });\n',
-      // Delivers a parsed file that is not the one it claimed: nothing it sent is used.
-      "wrong-file.mjs":
-        'import { parentPort, workerData } from "node:worker_threads";\n' +
-        "const claims = new Int32Array(workerData.claims);\n" +
-        "const i = Atomics.add(claims, 0, 1);\n" +
-        'parentPort.postMessage({ type: "parsed", files: [{ index: i, file: { path: "/elsewhere.yaml", role: "lint", text: "", documents: [], skipped: [], problems: [] } }] });\n',
+        'const all = Array.from({ length: workerData.files }, (_, i) => i);\n' +
+        'parentPort.postMessage({ type: "validated", validated: all, counts: all.map(() => 99), problems: {} });\n',
+      // Claims nothing and validates nothing: the main thread validates every file itself.
+      "idle.mjs": 'import { parentPort } from "node:worker_threads";\nparentPort.postMessage({ type: "validated", validated: [], counts: [], problems: {} });\n',
     });
     /** Until the script has claimed every file (so that the main thread finds none left). */
     const claimed = async (name: string) => {
@@ -159,14 +154,15 @@ describe("load worker: same results as loading and validating inline", () => {
     const inline = await loadInput({ ...options(dir, ["mesh"], Infinity), debug: () => {} });
     const documents = inline.lintFiles.reduce((sum, file) => sum + file.documents.length, 0);
     const inlineLint = await lint(options(dir, ["mesh"], Infinity));
-    for (const name of ["throws.mjs", "exits.mjs", "nonsense.mjs", "partial.mjs", "claims.mjs", "miscounts.mjs", "wrong-file.mjs"]) {
+    const expected: Record<string, number | undefined> = { "claims.mjs": 0, "miscounts.mjs": 0, "idle.mjs": documents };
+    for (const name of ["throws.mjs", "exits.mjs", "nonsense.mjs", "bad-index.mjs", "claims.mjs", "miscounts.mjs", "idle.mjs"]) {
       const script = pathToFileURL(join(scripts, name));
       const loaded = await loadInput({ ...options(dir, ["mesh"], 0), debug: () => {}, workerScript: script });
       if (name === "claims.mjs" || name === "miscounts.mjs") await claimed(name);
       // What the worker claimed and did not validate is left to the schema stage (validated inline there).
       const prevalidated = (await loaded.prevalidated()).size;
       expect(prevalidated, name).toBeLessThanOrEqual(documents);
-      if (name === "claims.mjs" || name === "miscounts.mjs") expect(prevalidated, name).toBe(0);
+      if (expected[name] !== undefined) expect(prevalidated, name).toBe(expected[name]);
       expect(loaded.lintFiles, name).toEqual(inline.lintFiles);
       // lint() hands its options to the load stage as they are, the worker's script included.
       const linted = await lint({ ...options(dir, ["mesh"], 0), workerScript: script } as LintOptions);
@@ -174,37 +170,47 @@ describe("load worker: same results as loading and validating inline", () => {
     }
   });
 
-  it("the worker alone: the files it posts are those this thread would parse, values of every YAML type included", async () => {
-    const script = resolve(__dirname, "../dist/engine/load-worker.js");
-    if (!existsSync(script)) return void console.warn("skipped: dist/engine/load-worker.js is not built (npm run build)");
+  it("the worker alone: validates the values posted to it, with the problems inline validation finds", async () => {
+    const script = resolve(__dirname, "../dist/engine/validation-worker.js");
+    if (!existsSync(script)) return void console.warn("skipped: dist/engine/validation-worker.js is not built (npm run build)");
     const typed = fixture({
       "typed.yaml":
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\n  creationTimestamp: 2024-01-02T03:04:05Z\n" +
         "data:\n  base: &b {a: '1'}\n  copy: *b\n  float: .inf\n---\n# only a comment\n---\n- not an object\n",
     });
     const paths = [...mesh(dir), join(typed, "typed.yaml")];
-    const claims = new SharedArrayBuffer(8);
-    const messages: LoadWorkerMessage[] = [];
-    await new Promise<void>((done, failed) => {
-      const worker = new Worker(script, { workerData: { paths, claims } satisfies LoadWorkerInput });
-      worker.on("message", (message: LoadWorkerMessage) => messages.push(message));
-      worker.once("error", failed);
-      worker.once("exit", () => done());
-    });
-    const parsed = messages.flatMap((message) => (message.type === "parsed" ? message.files : []));
-    expect(parsed.map((entry) => entry.index).sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
-    for (const { index, file } of parsed) expect(file, paths[index]).toEqual(readSourceSync(paths[index], paths[index], "lint"));
-    const typedFile = parsed.find((entry) => entry.index === paths.length - 1)!.file;
-    expect(typedFile.documents[0].value.data).toEqual({ base: { a: "1" }, copy: { a: "1" }, float: Infinity });
-    expect(typedFile.skipped.map((skipped) => skipped.reason)).toHaveLength(2);
-    // Then it validates every file, with the problems inline validation finds.
-    const validated = messages.find((message) => message.type === "validated") as ValidatedMessage;
-    expect(validated.validated.sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
-    const inline = await loadInput({ ...options(dir, ["mesh"], Infinity), debug: () => {} });
-    const byPath = new Map(inline.lintFiles.map((file) => [file.path, file]));
-    const withProblems = Object.keys(validated.problems).map((i) => paths[Number(i)]);
+    const files = paths.map((path) => readSourceSync(path, path, "lint"));
+    const values = files.map((file) => file.documents.map((document) => document.value));
+    // One file's values are never posted: the worker skips it once the main thread says it is done.
+    const missing = 3;
+    const run = async (batches: number[][]) => {
+      const messages: ValidationWorkerMessage[] = [];
+      await new Promise<void>((done, failed) => {
+        const worker = new Worker(script, { workerData: { files: paths.length, claims: new SharedArrayBuffer(4) } satisfies ValidationWorkerInput });
+        worker.on("message", (message: ValidationWorkerMessage) => messages.push(message));
+        worker.once("error", failed);
+        worker.once("exit", () => done());
+        batches.forEach((batch, k) =>
+          worker.postMessage({ type: "values", files: batch.map((index) => ({ index, values: values[index] })), last: k === batches.length - 1 } satisfies ParsedValuesMessage),
+        );
+      });
+      expect(messages).toHaveLength(1);
+      return messages[0] as ValidatedMessage;
+    };
+    const indexes = paths.map((_, i) => i).filter((i) => i !== missing);
+    const validated = await run([indexes.slice(0, 5), indexes.slice(5), []]);
+    expect(validated.validated).toEqual(indexes);
+    expect(validated.counts).toEqual(indexes.map((i) => values[i].length));
+    const { SchemaRegistry, validateDocuments } = await import("../src/engine/schema-stage.js");
+    const registry = new SchemaRegistry();
+    const withProblems = indexes.filter((i) => validateDocuments(values[i], registry).some((found) => found.length > 0));
     expect(withProblems.length).toBeGreaterThan(0);
-    for (const path of withProblems) expect(byPath.has(path), path).toBe(true);
+    expect(Object.keys(validated.problems).map(Number).sort((a, b) => a - b)).toEqual(withProblems);
+    for (const i of withProblems) {
+      expect(validated.problems[i], paths[i]).toEqual(validateDocuments(values[i], registry).map((found) => (found.length > 0 ? found : null)));
+    }
+    // Values of every YAML type cross the thread boundary.
+    expect(values[paths.length - 1][0].data).toEqual({ base: { a: "1" }, copy: { a: "1" }, float: Infinity });
   });
 
   it("the threshold comes from the option, else MESH_LINT_WORKER_THRESHOLD, else 64 when a core is idle", () => {

@@ -137,7 +137,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
 }
 
 /**
- * The schema stage's problems. When the load worker validated every linted document and no
+ * The schema stage's problems. When the validation worker validated every linted document and no
  * CustomResourceDefinition replaces a bundled schema, they are its problems, joined here without
  * loading the validators; otherwise the schema stage (imported on demand) validates what is left.
  */

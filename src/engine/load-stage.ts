@@ -1,10 +1,9 @@
 /**
- * The load stage: finds the files, reads and parses them. On big runs, when a core is spare, one
- * worker thread (see `load-worker.ts`) parses about half of the lint files beside this thread and
- * posts them here, so each file is parsed once; then, while this thread runs model, graph and rules,
- * it validates them. Its problems (keyed by file and document) reach the schema stage through
- * `prevalidated`, which the engine calls after the rules. Small runs load everything here and
- * validate inline.
+ * The load stage: finds the files, reads and parses them. On big runs, when a core is spare, this
+ * thread posts the values of the documents it parses to a worker thread (see `validation-worker.ts`),
+ * which validates them while this thread goes on to model, graph and rules. Its problems (keyed by
+ * file and document) reach the schema stage through `prevalidated`, which the engine calls after the
+ * rules. Small runs validate inline, in the schema stage.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -15,7 +14,7 @@ import { Discoverer, type DiscoverResult } from "../load/discover.js";
 import { parseBytes, readSourceSync } from "../load/read.js";
 import type { SourceDocument, SourceFile, SourceRole } from "../load/types.js";
 import type { SchemaProblem } from "../schema/types.js";
-import type { LoadWorkerInput, LoadWorkerMessage, ValidatedMessage } from "./load-worker.js";
+import type { ValidationWorkerInput, ValidationWorkerMessage, ParsedValuesMessage, ValidatedMessage } from "./validation-worker.js";
 
 export interface LoadInputOptions {
   cwd: string;
@@ -35,7 +34,7 @@ export interface LoadInputOptions {
    * `Infinity` never). Results are the same either way.
    */
   workerThreshold?: number;
-  /** The worker's script (default: `load-worker.js` of the build); tests give failing ones. */
+  /** The worker's script (default: `validation-worker.js` of the build); tests give failing ones. */
   workerScript?: URL;
   /** Told as files are loaded (the CLI's progress line). */
   onProgress?: (event: LintProgress) => void;
@@ -64,11 +63,13 @@ export interface LoadedInput {
 
 /** Below this many lint files, the worker's start-up costs more than it saves. */
 const DEFAULT_WORKER_THRESHOLD = 64;
-/** A roomier young generation: parsing allocates many short-lived objects. */
+/** Files per message of values posted to the worker. */
+const VALUES_BATCH = 32;
+/** A roomier young generation: validation allocates many short-lived objects. */
 const WORKER_YOUNG_GENERATION_MB = 64;
 
 /**
- * Lint files from which on the load worker is used: the `workerThreshold` option, else the
+ * Lint files from which on the validation worker is used: the `workerThreshold` option, else the
  * `MESH_LINT_WORKER_THRESHOLD` environment variable (`0` always uses it, `Infinity` never), else 64
  * when a core is idle (see {@link spareCore}) and never when none is.
  */
@@ -81,7 +82,7 @@ export function workerThreshold(option: number | undefined, env: NodeJS.ProcessE
 
 /**
  * Whether a second core is free for the worker. The worker costs CPU (a second isolate, its start-up,
- * parsing the files a second time): worth it when it runs beside the main thread, a loss on a machine
+ * copying the documents to it): worth it when it runs beside the main thread, a loss on a machine
  * already busy with other work, where the threads would only take turns. Judged from how idle the
  * machine's cores were since this module was loaded (this thread keeps one busy meanwhile), which
  * follows the machine's load at once, unlike the one-minute load average (used when the sample is too
@@ -120,33 +121,40 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
   const lintPaths = found.files.map((file) => file.path);
   const lintSet = new Set(lintPaths);
 
-  // The worker and this thread parse the files that are not ignored explicitly between them, each
-  // claiming the next one from a shared counter; the worker posts its files here. While this thread
-  // runs model, graph and rules, the worker validates the files (see `load-worker.ts`).
+  // This thread parses every file; on big runs it posts the values of those not ignored explicitly to
+  // the worker as it goes, which validates them while this thread runs model, graph and rules.
   const candidates = found.files.flatMap((file, index) => (file.ignoredExplicitly ? [] : [index]));
   const script = options.workerScript ?? workerScript();
   const useWorker = script !== undefined && candidates.length > 0 && candidates.length >= workerThreshold(options.workerThreshold);
-  const claims = useWorker ? new Int32Array(new SharedArrayBuffer(8)) : undefined;
+  const claims = useWorker ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const workerStarted = performance.now();
-  const worker = useWorker ? runWorker(script, { paths: candidates.map((index) => lintPaths[index]), claims: claims!.buffer as SharedArrayBuffer }) : undefined;
+  const worker = useWorker ? runWorker(script, { files: candidates.length, claims: claims!.buffer as SharedArrayBuffer }) : undefined;
 
   const lintFiles: SourceFile[] = new Array(lintPaths.length);
   const progress = options.onProgress;
   let loaded = 0;
-  const tell = () => progress?.({ stage: "load", done: Math.min(lintPaths.length, loaded + (claims ? Atomics.load(claims, 0) : 0)), total: lintPaths.length });
-  tell();
   const readHere = (index: number) => {
     lintFiles[index] = readSourceSync(lintPaths[index], lintPaths[index], "lint");
     loaded++;
-    if (progress) tell();
+    progress?.({ stage: "load", done: loaded, total: lintPaths.length });
   };
-  if (worker && claims) {
-    for (let i = Atomics.add(claims, 0, 1); i < candidates.length; i = Atomics.add(claims, 0, 1)) readHere(candidates[i]);
-    // The files the worker parsed; those it claimed and did not deliver (it failed) are parsed here.
-    for (const [i, file] of await worker.parsed) lintFiles[candidates[i]] = file;
+  progress?.({ stage: "load", done: 0, total: lintPaths.length });
+  if (worker) {
+    let batch: ParsedValuesMessage["files"] = [];
+    try {
+      for (let i = 0; i < candidates.length; i++) {
+        readHere(candidates[i]);
+        batch.push({ index: i, values: lintFiles[candidates[i]].documents.map((document) => document.value) });
+        if (batch.length >= VALUES_BATCH) {
+          worker.send({ type: "values", files: batch, last: false });
+          batch = [];
+        }
+      }
+    } finally {
+      worker.send({ type: "values", files: batch, last: true });
+    }
   }
   for (let index = 0; index < lintPaths.length; index++) if (!lintFiles[index]) readHere(index);
-  progress?.({ stage: "load", done: lintPaths.length, total: lintPaths.length });
 
   let contextFiles: SourceFile[] = [];
   if (options.contextPatterns.length > 0) {
@@ -164,12 +172,10 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
   const prevalidated = async (): Promise<Map<SourceDocument, SchemaProblem[]>> => {
     const into = new Map<SourceDocument, SchemaProblem[]>();
     if (!worker || !claims) return into;
-    const delivered = await worker.parsed;
-    // What the worker has not claimed yet is validated here, with the values this thread parsed.
+    // What the worker has not claimed yet is validated here.
     let validate: ((file: SourceFile) => void) | undefined;
     let here = 0;
-    for (let i = Atomics.add(claims, 1, 1); i < candidates.length; i = Atomics.add(claims, 1, 1)) {
-      if (delivered.has(i)) continue; // validated by the worker, which parsed it
+    for (let i = Atomics.add(claims, 0, 1); i < candidates.length; i = Atomics.add(claims, 0, 1)) {
       if (!validate) {
         const { prevalidate, SchemaRegistry } = await import("./schema-stage.js");
         const registry = new SchemaRegistry();
@@ -183,14 +189,14 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
     let there = 0;
     output?.validated.forEach((i, k) => {
       const file = lintFiles[candidates[i]];
-      // The worker parsed the same bytes the same way; a file that changed in between is left to the schema stage.
+      // The worker validated the values posted to it; a count that differs is left to the schema stage.
       if (!file || file.documents.length !== output.counts[k]) return;
       const problems = output.problems[i];
       file.documents.forEach((document, d) => into.set(document, problems?.[d] ?? []));
       there++;
     });
     options.debug(
-      `load worker: parsed ${delivered.size} and validated ${there} of ${candidates.length} file(s)${output ? "" : " (failed: the rest is validated inline)"}, this thread validated ${here}; ` +
+      `validation worker: validated ${there} of ${candidates.length} file(s)${output ? "" : " (failed: the rest is validated inline)"}, this thread validated ${here}; ` +
         `done ${(performance.now() - workerStarted).toFixed(0)} ms after its start; the main thread waited ${(performance.now() - waitStarted).toFixed(0)} ms`,
     );
     return into;
@@ -231,7 +237,7 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
  */
 function workerScript(): URL | undefined {
   const here = import.meta.url;
-  const url = here.endsWith(".ts") ? new URL("../../dist/engine/load-worker.js", here) : new URL("./load-worker.js", here);
+  const url = here.endsWith(".ts") ? new URL("../../dist/engine/validation-worker.js", here) : new URL("./validation-worker.js", here);
   try {
     return existsSync(fileURLToPath(url)) ? url : undefined;
   } catch {
@@ -240,29 +246,35 @@ function workerScript(): URL | undefined {
 }
 
 interface RunningWorker {
-  /** The files the worker parsed, by index into its paths: all of them once it says it is done, what came before when it fails. */
-  parsed: Promise<Map<number, SourceFile>>;
   /** What it validated; undefined when it fails in any way. */
   validated: Promise<ValidatedMessage | undefined>;
+  /** Posts the values of parsed files (a worker that failed ignores them). */
+  send: (message: ParsedValuesMessage) => void;
 }
 
 /**
- * Runs the worker. Neither promise ever rejects: a worker that fails, exits or posts anything unexpected
- * is stopped, and what it did not deliver is done on the main thread.
+ * Runs the worker. The promise never rejects: a worker that fails, exits or posts anything unexpected
+ * is stopped, and what it did not deliver is validated on the main thread.
  */
-function runWorker(script: URL, input: LoadWorkerInput): RunningWorker {
-  const parsed = new Map<number, SourceFile>();
-  let resolveParsed!: (files: Map<number, SourceFile>) => void;
+function runWorker(script: URL, input: ValidationWorkerInput): RunningWorker {
   let resolveValidated!: (output: ValidatedMessage | undefined) => void;
-  const result: RunningWorker = {
-    parsed: new Promise((resolvePromise) => (resolveParsed = resolvePromise)),
-    validated: new Promise((resolvePromise) => (resolveValidated = resolvePromise)),
-  };
   let worker: Worker | undefined;
+  let failed = false;
   const fail = () => {
-    resolveParsed(parsed);
+    failed = true;
     resolveValidated(undefined);
     void worker?.terminate().catch(() => {});
+  };
+  const result: RunningWorker = {
+    validated: new Promise((resolvePromise) => (resolveValidated = resolvePromise)),
+    send: (message) => {
+      if (failed || !worker) return;
+      try {
+        worker.postMessage(message);
+      } catch {
+        fail();
+      }
+    },
   };
   try {
     worker = new Worker(script, {
@@ -275,17 +287,9 @@ function runWorker(script: URL, input: LoadWorkerInput): RunningWorker {
     fail();
     return result;
   }
-  const total = input.paths.length;
-  worker.on("message", (message: LoadWorkerMessage) => {
-    if (message?.type === "parsed" && Array.isArray(message.files)) {
-      for (const entry of message.files) {
-        if (!entry || !Number.isInteger(entry.index) || entry.index < 0 || entry.index >= total || parsed.has(entry.index)) return fail();
-        if (!isSourceFile(entry.file, input.paths[entry.index])) return fail();
-        parsed.set(entry.index, entry.file);
-      }
-    } else if (message?.type === "parse-done") {
-      resolveParsed(parsed);
-    } else if (
+  const total = input.files;
+  worker.on("message", (message: ValidationWorkerMessage) => {
+    if (
       message?.type === "validated" &&
       Array.isArray(message.validated) &&
       Array.isArray(message.counts) &&
@@ -294,7 +298,6 @@ function runWorker(script: URL, input: LoadWorkerInput): RunningWorker {
       typeof message.problems === "object" &&
       message.problems !== null
     ) {
-      resolveParsed(parsed);
       resolveValidated(message);
     } else {
       fail();
@@ -303,28 +306,4 @@ function runWorker(script: URL, input: LoadWorkerInput): RunningWorker {
   worker.once("error", fail);
   worker.once("exit", fail);
   return result;
-}
-
-/** Whether a worker's message holds a parsed file of the shape `parseSource` makes, for `path`. */
-function isSourceFile(file: SourceFile | undefined, path: string): file is SourceFile {
-  return (
-    typeof file === "object" &&
-    file !== null &&
-    file.path === path &&
-    file.role === "lint" &&
-    typeof file.text === "string" &&
-    Array.isArray(file.skipped) &&
-    Array.isArray(file.problems) &&
-    Array.isArray(file.documents) &&
-    file.documents.every(
-      (document) =>
-        typeof document === "object" &&
-        document !== null &&
-        Number.isInteger(document.index) &&
-        Array.isArray(document.base) &&
-        typeof document.value === "object" &&
-        document.value !== null &&
-        typeof document.span === "object",
-    )
-  );
 }

@@ -15,7 +15,7 @@ export { SchemaRegistry };
 
 /**
  * Validates the linted objects: CustomResourceDefinitions of the input (and `--crd`) replace the
- * bundled schemas of their kinds; without any, the problems the load worker found are used as is.
+ * bundled schemas of their kinds; without any, the problems the validation worker found are used as is.
  */
 export function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidated: Map<SourceDocument, SchemaProblem[]>) {
   const registry = new SchemaRegistry();
@@ -38,17 +38,17 @@ export function schemaStage(model: MeshModel, crdFiles: SourceFile[], prevalidat
   return { schemaProblems, crdProblems };
 }
 
-/** The problems of each of a file's documents with the bundled schemas (the load worker's validation). */
-export function validateDocuments(file: SourceFile, registry: SchemaRegistry): SchemaProblem[][] {
+/** The problems of each of a file's document values with the bundled schemas (the validation worker's validation). */
+export function validateDocuments(values: readonly unknown[], registry: SchemaRegistry): SchemaProblem[][] {
   // Validation needs only the object's apiVersion and kind; the namespace plays no part.
-  return file.documents.map((document) => validateResource(toResource(document.value, { defaultNamespace: "default", origin: "lint" }), registry));
+  return values.map((value) => validateResource(toResource(value as Record<string, unknown>, { defaultNamespace: "default", origin: "lint" }), registry));
 }
 
 /** Validates a file's documents with the bundled schemas, as the worker does. */
 export function prevalidate(file: SourceFile, registry: SchemaRegistry, into: Map<SourceDocument, SchemaProblem[]>): void {
   let problems: SchemaProblem[][];
   try {
-    problems = validateDocuments(file, registry);
+    problems = validateDocuments(file.documents.map((document) => document.value), registry);
   } catch {
     return; // left to the schema stage, which meets the same trouble where it always has
   }
