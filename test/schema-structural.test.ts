@@ -279,6 +279,49 @@ describe("CEL integration details", () => {
     v.validate(widget({ guarded: { a: 1, b: 2, bogus: 3 } }));
     expect(seen).toEqual({ a: 1, b: 2 });
   });
+
+  // What `self` is at each rule-bearing node: the root sees the envelope (apiVersion, kind,
+  // metadata) with the pruned body; nested nodes see their own value.
+  const selfCases: { name: string; schema: Record<string, unknown>; object: Record<string, unknown>; expect: Record<string, unknown> }[] = [
+    {
+      name: "root rule",
+      schema: { type: "object", properties: { spec: { type: "object", properties: { a: { type: "integer" } } } }, "x-kubernetes-validations": [{ rule: "r" }] },
+      object: { apiVersion: "test.example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { a: 1, junk: 2 } },
+      expect: { "": { spec: { a: 1 }, apiVersion: "test.example.com/v1", kind: "Widget", metadata: { name: "w" } } },
+    },
+    {
+      name: "root map schema",
+      schema: { type: "object", additionalProperties: { type: "object", "x-kubernetes-validations": [{ rule: "r" }] } },
+      object: { apiVersion: "test.example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { a: 1 } },
+      // The map schema applies to the envelope's fields too (spec's `a` is pruned: no schema declares it).
+      expect: { "[spec]": {}, "[apiVersion]": "test.example.com/v1", "[kind]": "Widget", "[metadata]": { name: "w" } },
+    },
+    {
+      name: "nested rules only",
+      schema: {
+        type: "object",
+        properties: {
+          spec: {
+            type: "object",
+            properties: { a: { type: "object", properties: { x: { type: "integer" } }, "x-kubernetes-validations": [{ rule: "r" }] }, b: { type: "string" } },
+          },
+        },
+      },
+      object: { apiVersion: "test.example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { a: { x: 1 }, b: "c" } },
+      expect: { "spec.a": { x: 1 } },
+    },
+  ];
+  it.each(selfCases)("binds self at each node: $name", ({ schema, object, expect: want }) => {
+    const seen: Record<string, unknown> = {};
+    const v = compileStructural(schema, {
+      cel: (_rule, self, fieldPath) => {
+        seen[fieldPath] = self;
+        return { ok: true };
+      },
+    });
+    v.validate(object);
+    expect(seen).toEqual(want);
+  });
 });
 
 describe("bundled Istio schemas", () => {

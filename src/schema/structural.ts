@@ -15,6 +15,11 @@ import { objectMetaProblems } from "./structural-meta.js";
 import type { SchemaProblem } from "./types.js";
 
 type Json = Record<string, unknown>;
+/**
+ * Evaluates one rule on a node's value. `fieldPath` is the node's formatted path; the default
+ * evaluator (`evaluateCelRule`) does not read it and is given "" (formatting every node's path
+ * would cost more than many rules do).
+ */
 export type CelEvaluator = (rule: CelRule, self: unknown, fieldPath: string) => CelOutcome;
 
 /** What the walkers need of one schema node, precomputed once per compiled schema. */
@@ -37,6 +42,8 @@ export interface StructuralNode {
   listMapKeys?: string[];
   /** This node or a descendant has CEL rules or a list type: the second walk must visit it. */
   deep: boolean;
+  /** The declared properties that are `deep`, in declaration order (what the second walk visits). */
+  deepProps?: [string, StructuralNode][];
   /** Properties with a `default`, applied (as the API server does) when absent or null. */
   defaults?: [string, unknown][];
 }
@@ -160,12 +167,11 @@ function buildNode(schema: unknown): StructuralNode {
       node.listMapKeys = (s["x-kubernetes-list-map-keys"] as unknown[]).filter((k): k is string => typeof k === "string");
     }
   }
-  node.deep =
-    node.rules !== undefined ||
-    node.listType !== undefined ||
-    (node.props !== undefined && [...node.props.values()].some((c) => c.deep)) ||
-    (node.additional?.deep ?? false) ||
-    (node.items?.deep ?? false);
+  if (node.props) {
+    const deepProps = [...node.props].filter(([, child]) => child.deep);
+    if (deepProps.length > 0) node.deepProps = deepProps;
+  }
+  node.deep = node.rules !== undefined || node.listType !== undefined || node.deepProps !== undefined || (node.additional?.deep ?? false) || (node.items?.deep ?? false);
   return node;
 }
 
@@ -530,63 +536,70 @@ function applyRuleFieldPath(path: PathSegment[], fieldPath: string | undefined):
 interface WalkContext {
   root: StructuralNode;
   cel: CelEvaluator;
+  /** Whether `cel` is given the formatted path of the node (the default evaluator does not read it). */
+  celFieldPath: boolean;
   stats: StructuralStats;
   out: SchemaProblem[];
-  /** Paths (formatted) where the value has the wrong type: no rules run at or below them. */
-  badTypes: Set<string>;
+  /** Paths (formatted) where the value has the wrong type: no rules run at or below them (undefined: none). */
+  badTypes: Set<string> | undefined;
+}
+
+/** Evaluates a node's CEL rules and reports the failed ones. */
+function ruleProblems(rules: CelRule[], value: unknown, path: PathSegment[], ctx: WalkContext): void {
+  const fieldPath = ctx.celFieldPath && path.length > 0 ? formatFieldPath(path, ctx.root) : "";
+  for (const rule of rules) {
+    const outcome = ctx.cel(rule, value, fieldPath);
+    if (outcome.ok === true) {
+      ctx.stats.celEvaluated++;
+      continue;
+    }
+    if (outcome.ok === "error") {
+      ctx.stats.celSkipped++;
+      continue;
+    }
+    ctx.stats.celEvaluated++;
+    const at = applyRuleFieldPath(path, rule.fieldPath);
+    const shownPath = at.length === 0 ? "<root>" : formatFieldPath(at, ctx.root);
+    const message = outcome.message || rule.message || `failed rule: ${rule.rule}`;
+    let text: string;
+    switch (rule.reason) {
+      case "FieldValueRequired":
+        text = `${shownPath}: Required value: ${message}`;
+        break;
+      case "FieldValueForbidden":
+        text = `${shownPath}: Forbidden: ${message}`;
+        break;
+      case "FieldValueDuplicate":
+        text = `${shownPath}: Duplicate value: ${JSON.stringify(jsonTypeName(value))}: ${message}`;
+        break;
+      default:
+        text = `${shownPath}: Invalid value: ${JSON.stringify(jsonTypeName(value))}: ${message}`;
+    }
+    ctx.out.push({ path: at, severity: 2, source: "cel", message: text });
+  }
 }
 
 function walk(value: unknown, node: StructuralNode, path: PathSegment[], ctx: WalkContext): void {
   if (!node.deep || value === undefined || value === null) return;
-  if (ctx.badTypes.size > 0 && ctx.badTypes.has(formatFieldPath(path))) return;
+  if (ctx.badTypes !== undefined && ctx.badTypes.has(formatFieldPath(path))) return;
   if (node.listType && Array.isArray(value)) listProblems(value, node, path, ctx.root, ctx.out);
-  if (node.rules) {
-    const fieldPath = path.length === 0 ? "" : formatFieldPath(path, ctx.root);
-    for (const rule of node.rules) {
-      const outcome = ctx.cel(rule, value, fieldPath);
-      if (outcome.ok === true) {
-        ctx.stats.celEvaluated++;
-        continue;
-      }
-      if (outcome.ok === "error") {
-        ctx.stats.celSkipped++;
-        continue;
-      }
-      ctx.stats.celEvaluated++;
-      const at = applyRuleFieldPath(path, rule.fieldPath);
-      const shownPath = at.length === 0 ? "<root>" : formatFieldPath(at, ctx.root);
-      const message = outcome.message || rule.message || `failed rule: ${rule.rule}`;
-      let text: string;
-      switch (rule.reason) {
-        case "FieldValueRequired":
-          text = `${shownPath}: Required value: ${message}`;
-          break;
-        case "FieldValueForbidden":
-          text = `${shownPath}: Forbidden: ${message}`;
-          break;
-        case "FieldValueDuplicate":
-          text = `${shownPath}: Duplicate value: ${JSON.stringify(jsonTypeName(value))}: ${message}`;
-          break;
-        default:
-          text = `${shownPath}: Invalid value: ${JSON.stringify(jsonTypeName(value))}: ${message}`;
-      }
-      ctx.out.push({ path: at, severity: 2, source: "cel", message: text });
-    }
-  }
+  if (node.rules) ruleProblems(node.rules, value, path, ctx);
   if (Array.isArray(value)) {
-    if (node.items?.deep) {
+    const items = node.items;
+    if (items?.deep) {
       for (let i = 0; i < value.length; i++) {
         path.push(i);
-        walk(value[i], node.items, path, ctx);
+        walk(value[i], items, path, ctx);
         path.pop();
       }
     }
     return;
   }
   if (!isObject(value)) return;
-  if (node.props) {
-    for (const [name, child] of node.props) {
-      if (!child.deep) continue;
+  const deepProps = node.deepProps;
+  if (deepProps) {
+    for (let i = 0; i < deepProps.length; i++) {
+      const [name, child] = deepProps[i];
       const v = value[name];
       if (v === undefined) continue;
       path.push(name);
@@ -594,11 +607,12 @@ function walk(value: unknown, node: StructuralNode, path: PathSegment[], ctx: Wa
       path.pop();
     }
   }
-  if (node.additional?.deep) {
-    for (const [name, v] of Object.entries(value)) {
+  const additional = node.additional;
+  if (additional?.deep) {
+    for (const name of Object.keys(value)) {
       if (node.props?.has(name)) continue;
       path.push(name);
-      walk(v, node.additional, path, ctx);
+      walk(value[name], additional, path, ctx);
       path.pop();
     }
   }
@@ -643,41 +657,45 @@ export class StructuralValidator {
 
   /** Validates one object (apiVersion, kind, metadata, spec, ...). */
   validate(object: Record<string, unknown>): SchemaProblem[] {
-    const problems: SchemaProblem[] = [];
     const unknown: SchemaProblem[] = [];
 
     // Envelope: metadata per ObjectMeta rules.
-    problems.push(
-      ...objectMetaProblems(object.metadata, {
-        namespaced: this.namespaced,
-        unknownField: (key) => unknown.push(unknownFieldProblem(["metadata", key], this.root, [])),
-      }),
-    );
+    const problems = objectMetaProblems(object.metadata, {
+      namespaced: this.namespaced,
+      unknownField: (key) => unknown.push(unknownFieldProblem(["metadata", key], this.root, [])),
+    });
 
     // Body: everything but the envelope (and status, reset on create), pruned.
     let body: Json = {};
-    for (const [key, value] of Object.entries(object)) {
+    for (const key of Object.keys(object)) {
       if (ENVELOPE.has(key)) continue;
       if (key === "status" && this.statusSubresource) continue;
-      body[key] = value;
+      body[key] = object[key];
     }
     body = prune(body, this.root, [], this.root, unknown) as Json;
 
-    const badTypes = new Set<string>();
+    let badTypes: Set<string> | undefined;
     if (!this.ajvValidate(body)) {
       const errors = this.ajvValidate.errors ?? [];
-      for (const e of errors) if (e.keyword === "type") badTypes.add(formatFieldPath(pointerToPath(e.instancePath)));
+      for (const e of errors) if (e.keyword === "type") (badTypes ??= new Set()).add(formatFieldPath(pointerToPath(e.instancePath)));
       problems.push(...convertErrors(errors, this.root, []));
     }
 
-    if (this.root.deep) {
-      const self: Json = { ...body };
-      if (object.apiVersion !== undefined) self.apiVersion = object.apiVersion;
-      if (object.kind !== undefined) self.kind = object.kind;
-      if (object.metadata !== undefined) self.metadata = object.metadata;
-      walk(self, this.root, [], { root: this.root, cel: this.cel, stats: this.stats, out: problems, badTypes });
+    const root = this.root;
+    if (root.deep) {
+      // Only the root's own rules (and a root map schema) see the envelope: the walk reads nothing
+      // else of it, so the body does otherwise.
+      let self = body;
+      if (root.rules !== undefined || root.additional !== undefined) {
+        self = { ...body };
+        if (object.apiVersion !== undefined) self.apiVersion = object.apiVersion;
+        if (object.kind !== undefined) self.kind = object.kind;
+        if (object.metadata !== undefined) self.metadata = object.metadata;
+      }
+      walk(self, root, [], { root, cel: this.cel, celFieldPath: this.cel !== evaluateCelRule, stats: this.stats, out: problems, badTypes });
     }
-    return [...problems, ...unknown];
+    for (const problem of unknown) problems.push(problem);
+    return problems;
   }
 }
 
