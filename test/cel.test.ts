@@ -234,6 +234,38 @@ const table: Record<string, Case[]> = {
   ],
 };
 
+describe("outcomes on scalar values are remembered per rule", () => {
+  // Each rule object is evaluated twice on each value: the second outcome must equal the first,
+  // and rules with the same text but other messages keep their own outcomes.
+  const cases: { rule: CelRule; values: unknown[]; expect: CelOutcome[] }[] = [
+    {
+      rule: { rule: "duration(self) >= duration('1ms')" },
+      values: ["5s", "0.5ms", "nonsense", "5s"],
+      expect: [
+        { ok: true },
+        { ok: false, message: "failed rule: duration(self) >= duration('1ms')" },
+        { ok: false, message: expect.stringContaining("evaluating rule: duration(self) >= duration('1ms')") as unknown as string },
+        { ok: true },
+      ],
+    },
+    { rule: { rule: "duration(self) >= duration('1ms')", message: "too short" }, values: ["0.5ms"], expect: [{ ok: false, message: "too short" }] },
+    { rule: { rule: "self > 1", messageExpression: "'got ' + string(self)" }, values: [0, 2, 0], expect: [{ ok: false, message: "got 0" }, { ok: true }, { ok: false, message: "got 0" }] },
+    { rule: { rule: "self == 1" }, values: [1, "1", true, null], expect: [{ ok: true }, expect.objectContaining({ ok: false }), expect.objectContaining({ ok: false }), expect.objectContaining({ ok: false })] },
+  ];
+  it.each(cases)("$rule.rule on $values", ({ rule, values, expect: want }) => {
+    for (let round = 0; round < 2; round++) {
+      expect(values.map((v) => evaluateCelRule(rule, v, "x"))).toEqual(want);
+    }
+  });
+  it("evaluates objects each time (they are not remembered)", () => {
+    const rule = { rule: "self.a > 1" };
+    const value = { a: 2 };
+    expect(evaluateCelRule(rule, value, "x")).toEqual({ ok: true });
+    value.a = 0;
+    expect(evaluateCelRule(rule, { ...value }, "x")).toEqual({ ok: false, message: "failed rule: self.a > 1" });
+  });
+});
+
 describe("rule families from the Istio CRDs", () => {
   for (const [rule, cases] of Object.entries(table)) {
     describe(rule.replace(/\n/g, " "), () => {

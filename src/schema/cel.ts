@@ -16,7 +16,7 @@
  *   schema check reports anyway, and transition rules (`oldSelf`) are not
  *   reported as failures.
  */
-import { celEnv, isCelError, parse, plan, type CelEnv, type CelInput, type CelResult } from "@bufbuild/cel";
+import { celEnv, celList, celMap, isCelError, parse, plan, type CelEnv, type CelInput, type CelResult } from "@bufbuild/cel";
 import { compileRe2, kubernetesCelFuncs, re2Engine, urlRegistry } from "./cel-k8s.js";
 
 export interface CelRule { rule: string; message?: string; messageExpression?: string; reason?: string; fieldPath?: string }
@@ -251,7 +251,11 @@ function numberToCel(n: number, schemaType: string | undefined, intOrString: boo
 const plainCache = new WeakMap<object, CelInput>();
 const schemaCache = new WeakMap<object, WeakMap<object, CelInput>>();
 
-/** Converts plain JSON (as parsed from YAML) to a CEL input value. */
+/**
+ * Converts plain JSON (as parsed from YAML) to a CEL input value. Objects and arrays become CEL
+ * maps and lists (`celMap`, `celList`), converted once per object (and schema): the evaluator
+ * then takes them as they are instead of wrapping them again at every access.
+ */
 export function toCelValue(v: unknown, schema?: CelSchemaHint): CelInput {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
@@ -284,7 +288,7 @@ export function toCelValue(v: unknown, schema?: CelSchemaHint): CelInput {
   let out: CelInput;
   if (Array.isArray(obj)) {
     const itemSchema = schema?.items;
-    out = obj.map((x) => toCelValue(x, itemSchema));
+    out = celList(obj.map((x) => toCelValue(x, itemSchema)));
   } else {
     const m = new Map<string, CelInput>();
     for (const [key, val] of Object.entries(obj)) {
@@ -297,7 +301,7 @@ export function toCelValue(v: unknown, schema?: CelSchemaHint): CelInput {
       }
       m.set(key, toCelValue(val, sub));
     }
-    out = m;
+    out = celMap(m);
   }
   cache.set(obj, out);
   return out;
@@ -350,13 +354,36 @@ function evaluateMessageExpression(rule: CelRule, bindings: Record<string, CelIn
   return r.trim();
 }
 
+const PASSED: CelOutcome = Object.freeze({ ok: true });
+
+/**
+ * Outcomes of a rule on scalar values (strings, numbers, booleans, null), per rule: evaluating a
+ * rule is a pure function of its text, its messages and `self`, and many nodes share a value
+ * (`duration(self) >= duration('1ms')` on every timeout of a mesh). Bounded: past the limit, new
+ * values are evaluated and not remembered.
+ */
+const scalarOutcomes = new WeakMap<CelRule, Map<unknown, CelOutcome>>();
+const MAX_SCALAR_OUTCOMES = 4096;
+
 /** Evaluates one x-kubernetes-validations rule with `self` bound to the node's value (plain JSON from YAML). */
 export function evaluateCelRule(rule: CelRule, self: unknown, fieldPath: string, options?: CelEvalOptions): CelOutcome {
   void fieldPath;
+  if (options?.schema !== undefined || (typeof self === "object" && self !== null)) return evaluate(rule, self, options);
+  let outcomes = scalarOutcomes.get(rule);
+  if (outcomes === undefined) scalarOutcomes.set(rule, (outcomes = new Map()));
+  let outcome = outcomes.get(self);
+  if (outcome === undefined) {
+    outcome = evaluate(rule, self, options);
+    if (outcomes.size < MAX_SCALAR_OUTCOMES) outcomes.set(self, outcome);
+  }
+  return outcome;
+}
+
+function evaluate(rule: CelRule, self: unknown, options: CelEvalOptions | undefined): CelOutcome {
   const c = compile(rule.rule);
   if (!c.ok) return { ok: "error", message: c.error };
   // Transition rules only run on update, where an old object exists; a static check never has one.
-  if (c.usesOldSelf) return { ok: true };
+  if (c.usesOldSelf) return PASSED;
   const bindings: Record<string, CelInput> = { self: toCelValue(self, options?.schema) };
   let result: CelResult;
   try {
@@ -374,7 +401,7 @@ export function evaluateCelRule(rule: CelRule, self: unknown, fieldPath: string,
     }
     return { ok: false, message: `${serverErrorText(msg)} evaluating rule: ${ruleErrorString(rule)}` };
   }
-  if (result === true) return { ok: true };
+  if (result === true) return PASSED;
   if (result !== false) {
     return { ok: "error", message: `rule did not evaluate to a bool: ${ruleErrorString(rule)}` };
   }
