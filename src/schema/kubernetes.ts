@@ -65,7 +65,8 @@ class Report {
 function labelMap(r: Report, value: unknown, path: Path): void {
   const m = obj(value);
   if (!m) return;
-  for (const [k, v] of Object.entries(m)) {
+  for (const k of Object.keys(m)) {
+    const v = m[k];
     for (const e of qualifiedNameErrors(k)) r.invalid([...path, k], k, e, path.length);
     if (typeof v === "string") for (const e of labelValueErrors(v)) r.invalid([...path, k], v, e, path.length);
   }
@@ -96,10 +97,11 @@ function metadataChecks(r: Report, object: Obj, nameFormat: "label" | "subdomain
   labelMap(r, md.labels, ["metadata", "labels"]);
 }
 
+const SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
+
 function serviceChecks(r: Report, spec: Obj): void {
   const type = spec.type ?? "ClusterIP";
-  const types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
-  if (typeof type === "string" && !types.includes(type)) r.unsupported(["spec", "type"], type, types);
+  if (typeof type === "string" && !SERVICE_TYPES.includes(type)) r.unsupported(["spec", "type"], type, SERVICE_TYPES);
   if (type === "ExternalName") {
     const en = spec.externalName;
     if (typeof en !== "string" || en === "") r.required(["spec", "externalName"]);
@@ -148,13 +150,15 @@ function serviceChecks(r: Report, spec: Obj): void {
   labelMap(r, spec.selector, ["spec", "selector"]);
 }
 
+const CONTAINER_FIELDS = ["initContainers", "containers"];
+
 function containerChecks(r: Report, podSpec: Obj, path: Path): void {
   const containers = podSpec.containers;
   if (!Array.isArray(containers) || containers.length === 0) {
     if (containers === undefined || Array.isArray(containers)) r.required([...path, "containers"]);
   }
   const names = new Set<string>();
-  for (const field of ["initContainers", "containers"]) {
+  for (const field of CONTAINER_FIELDS) {
     arr(podSpec[field]).forEach((c, i) => {
       const co = obj(c);
       if (!co) return;
@@ -206,8 +210,9 @@ function podTemplateChecks(r: Report, template: unknown, path: Path): Obj | unde
 
 /** Whether a LabelSelector selects the given labels. */
 function selectorMatches(selector: Obj, labels: Obj): boolean {
-  for (const [k, v] of Object.entries(obj(selector.matchLabels) ?? {})) {
-    if (labels[k] !== v) return false;
+  const matchLabels = obj(selector.matchLabels);
+  if (matchLabels) {
+    for (const k of Object.keys(matchLabels)) if (labels[k] !== matchLabels[k]) return false;
   }
   for (const e of arr(selector.matchExpressions)) {
     const ex = obj(e);

@@ -22,8 +22,12 @@ const LABEL_VALUE_MSG =
 const DNS1035_LABEL_MSG =
   "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
+/** What a valid value has: one shared, frozen empty list (most values are valid; no list is made for them). */
+const NO_ERRORS: readonly string[] = Object.freeze([]);
+
 /** Errors of `IsDNS1123Subdomain`. */
-export function dns1123SubdomainErrors(value: string): string[] {
+export function dns1123SubdomainErrors(value: string): readonly string[] {
+  if (value.length <= 253 && DNS1123_SUBDOMAIN.test(value)) return NO_ERRORS;
   const errs: string[] = [];
   if (value.length > 253) errs.push("must be no more than 253 characters");
   if (!DNS1123_SUBDOMAIN.test(value)) errs.push(DNS1123_SUBDOMAIN_MSG);
@@ -31,7 +35,8 @@ export function dns1123SubdomainErrors(value: string): string[] {
 }
 
 /** Errors of `IsDNS1123Label`. */
-export function dns1123LabelErrors(value: string): string[] {
+export function dns1123LabelErrors(value: string): readonly string[] {
+  if (value.length <= 63 && DNS1123_LABEL.test(value)) return NO_ERRORS;
   const errs: string[] = [];
   if (value.length > 63) errs.push("must be no more than 63 characters");
   if (!DNS1123_LABEL.test(value)) errs.push(DNS1123_LABEL_MSG);
@@ -39,7 +44,8 @@ export function dns1123LabelErrors(value: string): string[] {
 }
 
 /** Errors of `IsQualifiedName` (label and annotation keys). */
-export function qualifiedNameErrors(value: string): string[] {
+export function qualifiedNameErrors(value: string): readonly string[] {
+  if (value.length > 0 && value.length <= 63 && !value.includes("/") && QUALIFIED_NAME.test(value)) return NO_ERRORS;
   const errs: string[] = [];
   const parts = value.split("/");
   let name: string;
@@ -60,7 +66,8 @@ export function qualifiedNameErrors(value: string): string[] {
 }
 
 /** Errors of `IsValidLabelValue`. */
-export function labelValueErrors(value: string): string[] {
+export function labelValueErrors(value: string): readonly string[] {
+  if (value.length <= 63 && LABEL_VALUE.test(value)) return NO_ERRORS;
   const errs: string[] = [];
   if (value.length > 63) errs.push("must be no more than 63 characters");
   if (!LABEL_VALUE.test(value)) errs.push(LABEL_VALUE_MSG);
@@ -68,7 +75,8 @@ export function labelValueErrors(value: string): string[] {
 }
 
 /** Errors of `IsDNS1035Label` (Service names). */
-export function dns1035LabelErrors(v: string): string[] {
+export function dns1035LabelErrors(v: string): readonly string[] {
+  if (v.length <= 63 && DNS1035_LABEL.test(v)) return NO_ERRORS;
   const errs: string[] = [];
   if (v.length > 63) errs.push("must be no more than 63 characters");
   if (!DNS1035_LABEL.test(v)) errs.push(DNS1035_LABEL_MSG);

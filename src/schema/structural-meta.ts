@@ -79,7 +79,8 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
     return problems;
   }
   const meta = metadata as Record<string, unknown>;
-  for (const [key, value] of Object.entries(meta)) {
+  for (const key of Object.keys(meta)) {
+    const value = meta[key];
     const kind = OBJECT_META_FIELDS.get(key);
     if (kind === undefined) {
       if (options.unknownField) options.unknownField(key);
@@ -130,7 +131,11 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
 
   const labels = meta.labels;
   if (labels && typeof labels === "object" && !Array.isArray(labels)) {
-    for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
+    const map = labels as Record<string, unknown>;
+    for (const key of Object.keys(map)) {
+      const value = map[key];
+      // Most labels are well formed: nothing to report, no path made.
+      if ((value === null || (typeof value === "string" && labelValueErrors(value).length === 0)) && qualifiedNameErrors(key).length === 0) continue;
       const at: PathSegment[] = [...base, "labels", key];
       for (const e of qualifiedNameErrors(key)) {
         problems.push({ path: at, severity: 2, source: "apiserver", message: `metadata.labels: Invalid value: ${q(key)}: ${e}` });
@@ -149,7 +154,13 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
   const annotations = meta.annotations;
   if (annotations && typeof annotations === "object" && !Array.isArray(annotations)) {
     let total = 0;
-    for (const [key, value] of Object.entries(annotations as Record<string, unknown>)) {
+    const map = annotations as Record<string, unknown>;
+    for (const key of Object.keys(map)) {
+      const value = map[key];
+      if (typeof value === "string" && qualifiedNameErrors(key.toLowerCase()).length === 0) {
+        total += Buffer.byteLength(key) + Buffer.byteLength(value);
+        continue;
+      }
       const at: PathSegment[] = [...base, "annotations", key];
       for (const e of qualifiedNameErrors(key.toLowerCase())) {
         problems.push({ path: at, severity: 2, source: "apiserver", message: `metadata.annotations: Invalid value: ${q(key)}: ${e}` });

@@ -59,8 +59,8 @@ export function destinationRuleProblems(p: Problems, spec: Obj, namespace: strin
     names.add(name);
     const err = subsetNameProblem(name);
     if (err && so.name !== undefined) p.error([...sp, "name"], err);
-    labelProblems(p, so.labels, [...sp, "labels"]);
-    trafficPolicyProblems(p, so.trafficPolicy, [...sp, "trafficPolicy"], namespace);
+    if (so.labels != null) labelProblems(p, so.labels, [...sp, "labels"]);
+    if (so.trafficPolicy != null) trafficPolicyProblems(p, so.trafficPolicy, [...sp, "trafficPolicy"], namespace);
   });
   const hasSelector = spec.workloadSelector != null;
   exportToProblems(p, spec.exportTo, ["spec", "exportTo"], namespace, false, hasSelector);

@@ -10,6 +10,14 @@ const SOURCE_FIELDS = [
   "notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks", "notRemoteIpBlocks", "notServiceAccounts", "notTrustDomains",
 ];
 const OPERATION_FIELDS = ["ports", "methods", "paths", "hosts", "notPorts", "notMethods", "notPaths", "notHosts"];
+const IP_FIELDS = ["ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"];
+const PRINCIPAL_FIELDS = ["principals", "requestPrincipals", "namespaces", "notPrincipals", "notRequestPrincipals", "notNamespaces"];
+const SERVICE_ACCOUNT_FIELDS = ["serviceAccounts", "notServiceAccounts"];
+const TRUST_DOMAIN_FIELDS = ["trustDomains", "notTrustDomains"];
+/** Source fields that make a rule apply to TCP traffic. */
+const TCP_SOURCE_FIELDS = [
+  "notPrincipals", "principals", "ipBlocks", "notIpBlocks", "namespaces", "notNamespaces", "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts",
+];
 
 function ipProblems(p: Problems, list: unknown, path: Path): void {
   for (const [i, v] of strings(list)) {
@@ -208,19 +216,20 @@ export function authorizationPolicyProblems(p: Problems, spec: Obj): void {
       fromExists = true;
       const sp = [...fp, "source"];
       if (!SOURCE_FIELDS.some((f) => present(src[f]))) p.error(sp, `\`from.source\` must not be empty, found at rule ${i}`);
-      for (const f of ["ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"]) {
-        if (!emptyValueProblems(p, src[f], [...sp, f], capital(f))) ipProblems(p, src[f], [...sp, f]);
+      // The checks below report nothing on an absent (or null) field: skipped then, with their paths.
+      for (const f of IP_FIELDS) {
+        if (src[f] != null && !emptyValueProblems(p, src[f], [...sp, f], capital(f))) ipProblems(p, src[f], [...sp, f]);
       }
-      for (const f of ["principals", "requestPrincipals", "namespaces", "notPrincipals", "notRequestPrincipals", "notNamespaces"]) {
-        emptyValueProblems(p, src[f], [...sp, f], capital(f));
+      for (const f of PRINCIPAL_FIELDS) {
+        if (src[f] != null) emptyValueProblems(p, src[f], [...sp, f], capital(f));
       }
-      for (const f of ["serviceAccounts", "notServiceAccounts"]) serviceAccountProblems(p, src[f], [...sp, f], capital(f));
-      for (const f of ["trustDomains", "notTrustDomains"]) {
+      for (const f of SERVICE_ACCOUNT_FIELDS) if (src[f] != null) serviceAccountProblems(p, src[f], [...sp, f], capital(f));
+      for (const f of TRUST_DOMAIN_FIELDS) {
         for (const [ti, v] of strings(src[f])) {
           if (v.includes("/")) p.error([...sp, f, ti], `trust domain must not contain '/', found in ${capital(f)}: "${v}"`);
         }
       }
-      if (["notPrincipals", "principals", "ipBlocks", "notIpBlocks", "namespaces", "notNamespaces", "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts"].some((f) => src[f] != null)) {
+      if (TCP_SOURCE_FIELDS.some((f) => src[f] != null)) {
         tcpInFrom = true;
       }
     });
@@ -236,11 +245,11 @@ export function authorizationPolicyProblems(p: Problems, spec: Obj): void {
       toExists = true;
       const opp = [...tp, "operation"];
       if (!OPERATION_FIELDS.some((f) => present(op[f]))) p.error(opp, `\`to.operation\` must not be empty, found at rule ${i}`);
-      for (const f of OPERATION_FIELDS) emptyValueProblems(p, op[f], [...opp, f], capital(f));
-      portValueProblems(p, op.ports, [...opp, "ports"]);
-      portValueProblems(p, op.notPorts, [...opp, "notPorts"]);
-      pathTemplateProblems(p, op.paths, [...opp, "paths"], "Paths");
-      pathTemplateProblems(p, op.notPaths, [...opp, "notPaths"], "NotPaths");
+      for (const f of OPERATION_FIELDS) if (op[f] != null) emptyValueProblems(p, op[f], [...opp, f], capital(f));
+      if (op.ports != null) portValueProblems(p, op.ports, [...opp, "ports"]);
+      if (op.notPorts != null) portValueProblems(p, op.notPorts, [...opp, "notPorts"]);
+      if (op.paths != null) pathTemplateProblems(p, op.paths, [...opp, "paths"], "Paths");
+      if (op.notPaths != null) pathTemplateProblems(p, op.notPaths, [...opp, "notPaths"], "NotPaths");
       if (op.ports != null || op.notPorts != null) tcpInTo = true;
     });
     arr(r.when).forEach((w, wi) => {

@@ -220,11 +220,7 @@ export function trafficPolicyProblems(p: Problems, policy: unknown, path: Path, 
     p.error(path, "tunnel and proxyProtocol must not be set together");
     return;
   }
-  const od = obj(tp.outlierDetection);
-  outlierDetectionProblems(p, od, [...path, "outlierDetection"]);
-  connectionPoolProblems(p, tp.connectionPool, [...path, "connectionPool"]);
-  loadBalancerProblems(p, obj(tp.loadBalancer), od, [...path, "loadBalancer"]);
-  clientTLSProblems(p, obj(tp.tls), [...path, "tls"], namespace);
+  policySettingsProblems(p, tp, path, namespace);
   arr(tp.portLevelSettings).forEach((pl, i) => {
     const pp = [...path, "portLevelSettings", i];
     if (pl === null) return p.error(pp, "traffic policy may not be null");
@@ -235,11 +231,7 @@ export function trafficPolicyProblems(p: Problems, policy: unknown, path: Path, 
       p.error(pp, "port traffic policy must have at least one field");
       return;
     }
-    const pod = obj(po.outlierDetection);
-    outlierDetectionProblems(p, pod, [...pp, "outlierDetection"]);
-    connectionPoolProblems(p, po.connectionPool, [...pp, "connectionPool"]);
-    loadBalancerProblems(p, obj(po.loadBalancer), pod, [...pp, "loadBalancer"]);
-    clientTLSProblems(p, obj(po.tls), [...pp, "tls"], namespace);
+    policySettingsProblems(p, po, pp, namespace);
   });
   const tunnel = obj(tp.tunnel);
   if (tunnel) {
@@ -255,6 +247,20 @@ export function trafficPolicyProblems(p: Problems, policy: unknown, path: Path, 
   if (pp && typeof pp.version === "string" && !["V1", "V2"].includes(pp.version)) {
     // The enum is checked structurally; nothing else to add.
   }
+}
+
+/**
+ * Outlier detection, connection pool, load balancer and TLS settings of a traffic policy or of one
+ * of its ports. Each check reports nothing on an absent setting: skipped then, with its path.
+ */
+function policySettingsProblems(p: Problems, settings: Obj, path: Path, namespace: string): void {
+  const od = obj(settings.outlierDetection);
+  if (od) outlierDetectionProblems(p, od, [...path, "outlierDetection"]);
+  if (settings.connectionPool != null) connectionPoolProblems(p, settings.connectionPool, [...path, "connectionPool"]);
+  const lb = obj(settings.loadBalancer);
+  if (lb) loadBalancerProblems(p, lb, od, [...path, "loadBalancer"]);
+  const tls = obj(settings.tls);
+  if (tls) clientTLSProblems(p, tls, [...path, "tls"], namespace);
 }
 
 function percentProblem(p: Problems, parent: Obj, key: string, path: Path): void {
@@ -369,7 +375,8 @@ function loadBalancerProblems(p: Problems, lb: Obj | undefined, outlier: Obj | u
   if (lb.localityLbSetting != null && lb.zoneAwareLbSetting != null) {
     p.error(path, "only one of localityLbSetting and zoneAwareLbSetting can be set");
   }
-  localityProblems(p, obj(lb.localityLbSetting), outlier, [...path, "localityLbSetting"]);
+  const locality = obj(lb.localityLbSetting);
+  if (locality) localityProblems(p, locality, outlier, [...path, "localityLbSetting"]);
   const za = obj(lb.zoneAwareLbSetting);
   if (za) {
     const zp = [...path, "zoneAwareLbSetting"];

@@ -202,11 +202,16 @@ function httpRouteProblems(p: Problems, r: Obj, path: Path, isDelegate: boolean)
   }
   if (r.mirror != null && present(r.mirrors)) p.error([...path, "mirrors"], "HTTP route cannot contain both mirror and mirrors");
 
+  // The checks of optional parts report nothing when the part is absent: skipped then, with their paths.
   matchProblems(p, r, path);
-  headerOperationProblems(p, r.headers, [...path, "headers"]);
-  authorityRewriteProblems(p, r, path);
-  corsProblems(p, obj(r.corsPolicy), [...path, "corsPolicy"]);
-  faultProblems(p, obj(r.fault), [...path, "fault"]);
+  if (r.headers != null) {
+    headerOperationProblems(p, r.headers, [...path, "headers"]);
+    authorityRewriteProblems(p, r, path);
+  }
+  const cors = obj(r.corsPolicy);
+  if (cors) corsProblems(p, cors, [...path, "corsPolicy"]);
+  const fault = obj(r.fault);
+  if (fault) faultProblems(p, fault, [...path, "fault"]);
 
   const mirrorPercent = num(r.mirrorPercent) ?? num(r.mirror_percent);
   if (r.mirrorPercent != null || r.mirror_percent != null) {
@@ -241,9 +246,11 @@ function httpRouteProblems(p: Problems, r: Obj, path: Path, isDelegate: boolean)
 
   if (redirect) redirectProblems(p, redirect, arr(r.match), [...path, "redirect"]);
   if (direct) directResponseProblems(p, direct, [...path, "directResponse"]);
-  retryProblems(p, obj(r.retries), [...path, "retries"]);
-  rewriteProblems(p, obj(r.rewrite), [...path, "rewrite"]);
-  routeDestinationProblems(p, r.route, [...path, "route"], true);
+  const retries = obj(r.retries);
+  if (retries) retryProblems(p, retries, [...path, "retries"]);
+  const rewrite = obj(r.rewrite);
+  if (rewrite) rewriteProblems(p, rewrite, [...path, "rewrite"]);
+  if (Array.isArray(r.route)) routeDestinationProblems(p, r.route, [...path, "route"], true);
   checkDuration(p, r, "timeout", path);
 }
 
@@ -479,7 +486,7 @@ function routeDestinationProblems(p: Problems, list: unknown, path: Path, http: 
     if (!wo) return;
     const d = obj(wo.destination);
     if (wo.destination == null) p.error(wp, "destination is required");
-    if (http) headerOperationProblems(p, wo.headers, [...wp, "headers"]);
+    if (http && wo.headers != null) headerOperationProblems(p, wo.headers, [...wp, "headers"]);
     if (d) destinationProblems(p, d, [...wp, "destination"]);
     const weight = num(wo.weight) ?? 0;
     if (weight < 0) p.error([...wp, "weight"], `weight ${weight} < 0`);
