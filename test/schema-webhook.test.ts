@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { webhookProblems } from "../src/schema/webhook/index.js";
+import { canonicalJSON } from "../src/schema/webhook/virtualservice.js";
 
 type Spec = Record<string, unknown>;
 interface Invalid {
@@ -312,5 +313,21 @@ describe("webhook malformed input", () => {
     expect(webhookProblems({ apiVersion: "v1", kind: "Service", spec: {} })).toEqual([]);
     expect(webhookProblems(5 as unknown as Record<string, unknown>)).toEqual([]);
     expect(webhookProblems({ apiVersion: 5, kind: [], spec: {} })).toEqual([]);
+  });
+});
+
+describe("canonicalJSON (the key of a VirtualService match when looking for duplicates)", () => {
+  // Equal values give equal text whatever their key order; `omit` leaves out one top-level key.
+  const cases: { name: string; value: unknown; omit?: string; text: string }[] = [
+    { name: "scalars", value: ["a", 1, 1.5, true, null], text: '["a",1,1.5,true,null]' },
+    { name: "keys sorted at every level", value: { b: { y: 1, x: [2, { d: 1, c: 2 }] }, a: "s" }, text: '{"a":"s","b":{"x":[2,{"c":2,"d":1}],"y":1}}' },
+    { name: "top-level key left out", value: { name: "m1", uri: { prefix: "/a" } }, omit: "name", text: '{"uri":{"prefix":"/a"}}' },
+    { name: "nested key of that name kept", value: { uri: { name: "n" }, name: "m1" }, omit: "name", text: '{"uri":{"name":"n"}}' },
+    { name: "only the omitted key", value: { name: "m1" }, omit: "name", text: "{}" },
+    { name: "empty list and map", value: { a: [], b: {} }, text: '{"a":[],"b":{}}' },
+    { name: "keys needing quotes", value: { 'q"k': 1, "": 2 }, text: '{"":2,"q\\"k":1}' },
+  ];
+  it.each(cases)("$name", ({ value, omit, text }) => {
+    expect(canonicalJSON(value, omit)).toBe(text);
   });
 });

@@ -47,6 +47,7 @@ const GRPC_STATUS = new Set([
   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
   "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
 ]);
+const HEADER_MATCH_FIELDS = ["headers", "withoutHeaders"];
 const PSEUDO_HEADERS = new Set([":method", ":scheme", ":authority", ":path", ":status"]);
 
 export function virtualServiceProblems(p: Problems, spec: Obj, namespace: string): void {
@@ -73,7 +74,7 @@ export function virtualServiceProblems(p: Problems, spec: Obj, namespace: string
   if (!appliesToGateway) {
     arr(spec.http).forEach((route, ri) => {
       arr(obj(route)?.match).forEach((m, mi) => {
-        for (const field of ["headers", "withoutHeaders"]) {
+        for (const field of HEADER_MATCH_FIELDS) {
           for (const [key] of entries(obj(m)?.[field])) {
             if (isJwtClaimRoute(key)) {
               p.error(
@@ -451,8 +452,9 @@ function retryProblems(p: Problems, rt: Obj | undefined, path: Path): void {
   const retryOn = s(rt.retryOn);
   if (retryOn !== "") {
     for (const policy of retryOn.split(",")) {
+      if (RETRY_ON.has(policy)) continue;
       const code = /^[+-]?\d+$/.test(policy) ? Number(policy) : 0;
-      if (!HTTP_STATUS.has(code) && !RETRY_ON.has(policy)) p.error([...path, "retryOn"], `"${policy}" is not a valid retryOn policy`);
+      if (!HTTP_STATUS.has(code)) p.error([...path, "retryOn"], `"${policy}" is not a valid retryOn policy`);
     }
   }
 }
@@ -571,7 +573,7 @@ function unreachableHTTPRules(p: Problems, spec: Obj): void {
     let duplicates = 0;
     matches.forEach((m, mi) => {
       const mo = obj(m) ?? {};
-      const key = canonicalJSON(Object.fromEntries(Object.entries(mo).filter(([k]) => k !== "name")));
+      const key = canonicalJSON(mo, "name");
       const mname = typeof mo.name === "string" && mo.name !== "" ? `"${mo.name}"` : `#${mi}`;
       const prev = seen.get(key);
       if (prev !== undefined) {
@@ -591,13 +593,23 @@ function isObj0(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function canonicalJSON(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJSON).join(",")}]`;
+/** JSON with object keys sorted (the same for equal values), leaving out `omit` at the top level. */
+export function canonicalJSON(v: unknown, omit?: string): string {
+  if (Array.isArray(v)) {
+    let out = "[";
+    // As Array.prototype.join: an element without JSON text (undefined) shows as nothing.
+    for (let i = 0; i < v.length; i++) out += (i > 0 ? "," : "") + ((canonicalJSON(v[i]) as string | undefined) ?? "");
+    return out + "]";
+  }
   if (isObj0(v)) {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJSON(v[k])}`)
-      .join(",")}}`;
+    let out = "{";
+    let first = true;
+    for (const k of Object.keys(v).sort()) {
+      if (k === omit) continue;
+      out += `${first ? "" : ","}${JSON.stringify(k)}:${canonicalJSON(v[k])}`;
+      first = false;
+    }
+    return out + "}";
   }
   return JSON.stringify(v);
 }
