@@ -421,6 +421,23 @@ describe("bundled Istio schemas", () => {
     expect(reg.validate({ ...object, apiVersion: "networking.istio.io/v1beta1" })[0].message).toContain("no matches for kind");
   });
 
+  // The registry remembers what it looked up for an apiVersion and kind; adding a CRD must be seen
+  // by the next lookup of every pair, asked before or not.
+  const lookupCases: { apiVersion: string; kind: string; before: boolean; after: boolean }[] = [
+    { apiVersion: "test.example.com/v1", kind: "Widget", before: false, after: true },
+    { apiVersion: "test.example.com/v2", kind: "Widget", before: false, after: false },
+    { apiVersion: "test.example.com/v1", kind: "Gadget", before: false, after: false },
+    { apiVersion: "networking.istio.io/v1", kind: "DestinationRule", before: true, after: true },
+  ];
+  it.each(lookupCases)("sees a CRD added after a lookup: $apiVersion $kind", ({ apiVersion, kind, before, after }) => {
+    const reg = new SchemaRegistry({ cel: fakeCel });
+    expect(reg.knows(apiVersion, kind)).toBe(before);
+    expect(reg.judges(apiVersion, kind)).toBe(before);
+    expect(reg.addCustomResourceDefinition(widgetCrd())).toEqual([]);
+    expect(reg.knows(apiVersion, kind)).toBe(after);
+    expect(reg.judges(apiVersion, kind)).toBe(apiVersion.startsWith("test.") || after);
+  });
+
   it("rejects an unusable CRD", () => {
     const reg = new SchemaRegistry({ bundled: false });
     expect(reg.addCustomResourceDefinition({ kind: "CustomResourceDefinition" })).toEqual(["spec: Required value"]);

@@ -34,7 +34,9 @@ export function validateResource(resource: Resource, registry: SchemaRegistry): 
     // Istio's webhook only sees objects the schema admitted; when the schema rejects the object's
     // shape, the webhook's view of it would be guesswork.
     const rejected = structural.some((problem) => problem.severity === 2 && problem.source === "structural");
-    return rejected ? structural : [...structural, ...webhookProblems(object)];
+    if (rejected) return structural;
+    const webhook = webhookProblems(object);
+    return webhook.length === 0 ? structural : structural.concat(webhook);
   }
   if (kindInfo(resource.group, resource.kind)) return kubernetesProblems(object);
   return [];

@@ -67,6 +67,12 @@ export function validatorKey(file: string, statusSubresource: boolean): string {
   return statusSubresource ? `${file}#status` : file;
 }
 
+interface KindLookup {
+  group: string;
+  version: string;
+  def: KindDefinition | undefined;
+}
+
 interface PrecompiledEntry {
   module: string;
   sha1: string;
@@ -99,6 +105,8 @@ export class SchemaRegistry {
   private compiledCount = 0;
   private readonly usePrecompiled: boolean;
   private precompiledIndex: Record<string, PrecompiledEntry> | null | undefined;
+  /** apiVersion → kind → what {@link lookup} found. */
+  private readonly lookups = new Map<string, Map<string, KindLookup>>();
 
   constructor(options: SchemaRegistryOptions = {}) {
     const dir = options.schemasDir ?? DEFAULT_SCHEMAS_DIR;
@@ -167,10 +175,26 @@ export class SchemaRegistry {
     return (this.runtimeKinds.get(group)?.size ?? 0) > 0 || (this.bundled().get(group)?.size ?? 0) > 0;
   }
 
+  /**
+   * The group, version and definition of an apiVersion and kind, looked up once per pair (a run
+   * asks for the same few pairs for every object); forgotten when a CRD is added.
+   */
+  private lookup(apiVersion: string, kind: string): KindLookup {
+    let byKind = this.lookups.get(apiVersion);
+    if (byKind === undefined) this.lookups.set(apiVersion, (byKind = new Map()));
+    let found = byKind.get(kind);
+    if (found === undefined) {
+      const { group, version } = splitApiVersion(apiVersion);
+      found = { group, version, def: this.definition(group, kind) };
+      byKind.set(kind, found);
+    }
+    return found;
+  }
+
   /** Whether a schema is known for exactly this apiVersion and kind. */
   knows(apiVersion: string, kind: string): boolean {
-    const { group, version } = splitApiVersion(apiVersion);
-    return this.definition(group, kind)?.versions.has(version) ?? false;
+    const { def, version } = this.lookup(apiVersion, kind);
+    return def?.versions.has(version) ?? false;
   }
 
   /**
@@ -227,6 +251,7 @@ export class SchemaRegistry {
     let byKind = this.runtimeKinds.get(def.group);
     if (!byKind) this.runtimeKinds.set(def.group, (byKind = new Map()));
     byKind.set(kind, def);
+    this.lookups.clear();
     return [];
   }
 
@@ -287,9 +312,8 @@ export class SchemaRegistry {
     const apiVersion = object.apiVersion;
     const kind = object.kind;
     if (typeof apiVersion !== "string" || typeof kind !== "string") return [];
-    const { group, version } = splitApiVersion(apiVersion);
+    const { group, version, def } = this.lookup(apiVersion, kind);
     if (group === "") return [];
-    const def = this.definition(group, kind);
     if (!def) {
       if (!this.ownsGroup(group)) return [];
       const kinds = new Set<string>([...(this.runtimeKinds.get(group)?.keys() ?? []), ...(this.bundled().get(group)?.keys() ?? [])]);
