@@ -34,6 +34,11 @@ export interface LoadInputOptions {
    * `Infinity` never). Results are the same either way.
    */
   workerThreshold?: number;
+  /**
+   * When model, graph and rules are done, this thread validates the files the worker has not claimed
+   * yet if at least this many are left (default 1,000), else it waits for the worker.
+   */
+  workerLeftovers?: number;
   /** The worker's script (default: `validation-worker.js` of the build); tests give failing ones. */
   workerScript?: URL;
   /** Told as files are loaded (the CLI's progress line). */
@@ -56,13 +61,19 @@ export interface LoadedInput {
    * Schema problems of lint documents validated beside the other stages (bundled schemas only: the
    * schema stage uses them only when the run has no CustomResourceDefinition). The worker validates
    * files while this thread runs model, graph and rules; called when those are done, this validates
-   * here the files the worker has not claimed yet, then waits for the worker. Empty without worker.
+   * here the files the worker has not claimed yet (when many are left), then waits for the worker.
+   * Empty without worker.
    */
   prevalidated: () => Promise<Map<SourceDocument, SchemaProblem[]>>;
 }
 
 /** Below this many lint files, the worker's start-up costs more than it saves. */
 const DEFAULT_WORKER_THRESHOLD = 64;
+/**
+ * The main thread validates files the worker has not claimed yet only when at least this many are
+ * left: loading the validators here costs about as much as validating a thousand files.
+ */
+const MIN_LEFTOVERS = 1000;
 /** Files per message of values posted to the worker. */
 const VALUES_BATCH = 32;
 /** A roomier young generation: validation allocates many short-lived objects. */
@@ -172,10 +183,12 @@ export async function loadInput(options: LoadInputOptions): Promise<LoadedInput>
   const prevalidated = async (): Promise<Map<SourceDocument, SchemaProblem[]>> => {
     const into = new Map<SourceDocument, SchemaProblem[]>();
     if (!worker || !claims) return into;
-    // What the worker has not claimed yet is validated here.
+    // What the worker has not claimed yet is validated here, when that is worth loading the
+    // validators on this thread too; otherwise the worker is waited for.
     let validate: ((file: SourceFile) => void) | undefined;
     let here = 0;
-    for (let i = Atomics.add(claims, 0, 1); i < candidates.length; i = Atomics.add(claims, 0, 1)) {
+    const left = candidates.length - Math.min(candidates.length, Atomics.load(claims, 0));
+    for (let i = left >= (options.workerLeftovers ?? MIN_LEFTOVERS) ? Atomics.add(claims, 0, 1) : candidates.length; i < candidates.length; i = Atomics.add(claims, 0, 1)) {
       if (!validate) {
         const { prevalidate, SchemaRegistry } = await import("./schema-stage.js");
         const registry = new SchemaRegistry();
