@@ -83,6 +83,8 @@ interface HostRules {
    * everywhere (`found`: undefined until looked up, null for none).
    */
   generic: Map<string, { everywhere: boolean; found: EffectiveDestinationRule | null | undefined }> | undefined;
+  /** Answers for clients without labels: by service namespace, then client namespace (null: none). */
+  answers: Map<string, Map<string, EffectiveDestinationRule | null>> | undefined;
 }
 
 const NO_RULES: readonly DestinationRuleInfo[] = Object.freeze([]);
@@ -99,8 +101,16 @@ export class DestinationRuleIndex {
   private readonly byHost = new Map<string, HostRules>();
   /** Per namespace: the wildcard-host rules (in Istio's order). */
   private readonly wildcardByNamespace = new Map<string, DestinationRuleInfo[]>();
+  /** Answers for clients with labels, by client namespace, host, service namespace and labels. */
   private readonly cache = new Map<string, EffectiveDestinationRule | null>();
+  /** Merged results of several rules, by scope, namespace and rules. */
   private readonly mergedCache = new Map<string, EffectiveDestinationRule>();
+  /** The result of one rule alone, by scope. */
+  private readonly singleCache: Record<EffectiveDestinationRule["scope"], Map<DestinationRuleInfo, EffectiveDestinationRule>> = {
+    client: new Map(),
+    service: new Map(),
+    root: new Map(),
+  };
   private readonly ruleIds = new Map<DestinationRuleInfo, number>();
 
   constructor(model: MeshModel, private readonly rootNamespace: string) {
@@ -128,7 +138,7 @@ export class DestinationRuleIndex {
 
   private hostRules(host: string): HostRules {
     let rules = this.byHost.get(host);
-    if (!rules) this.byHost.set(host, (rules = { byNamespace: undefined, generic: undefined }));
+    if (!rules) this.byHost.set(host, (rules = { byNamespace: undefined, generic: undefined, answers: undefined }));
     return rules;
   }
 
@@ -137,7 +147,9 @@ export class DestinationRuleIndex {
     const exact = this.byHost.get(host)?.byNamespace?.get(namespace) ?? NO_RULES;
     const wildcards = this.wildcardByNamespace.get(namespace);
     if (!wildcards) return exact;
-    return [...exact, ...wildcards.filter((rule) => hostMatches(rule.host, host))];
+    let matching: DestinationRuleInfo[] | undefined;
+    for (const rule of wildcards) if (hostMatches(rule.host, host)) (matching ??= [...exact]).push(rule);
+    return matching ?? exact;
   }
 
   /**
@@ -150,10 +162,18 @@ export class DestinationRuleIndex {
     serviceNamespace: string,
     clientLabels?: Readonly<Record<string, string>>,
   ): EffectiveDestinationRule | undefined {
+    if (clientLabels) {
+      const key = `${clientNamespace}|${host}|${serviceNamespace}|${JSON.stringify(clientLabels)}`;
+      const cached = this.cache.get(key);
+      if (cached !== undefined) return cached ?? undefined;
+      const found = this.lookup(clientNamespace, host, serviceNamespace, clientLabels);
+      this.cache.set(key, found ?? null);
+      return found;
+    }
+    const rules = this.hostRules(host);
     // Clients in namespaces with no rule for the host (other than the service's and the root
     // namespace) all get the same answer when the rules that could apply are exported everywhere.
-    if (!clientLabels && clientNamespace !== serviceNamespace && clientNamespace !== this.rootNamespace) {
-      const rules = this.hostRules(host);
+    if (clientNamespace !== serviceNamespace && clientNamespace !== this.rootNamespace) {
       if (!rules.byNamespace?.has(clientNamespace) && !this.hasWildcardRuleFor(clientNamespace, host)) {
         rules.generic ??= new Map();
         let answer = rules.generic.get(serviceNamespace);
@@ -169,11 +189,13 @@ export class DestinationRuleIndex {
         }
       }
     }
-    const key = `${clientNamespace}|${host}|${serviceNamespace}|${clientLabels ? JSON.stringify(clientLabels) : ""}`;
-    const cached = this.cache.get(key);
+    rules.answers ??= new Map();
+    let byClient = rules.answers.get(serviceNamespace);
+    if (!byClient) rules.answers.set(serviceNamespace, (byClient = new Map()));
+    const cached = byClient.get(clientNamespace);
     if (cached !== undefined) return cached ?? undefined;
-    const found = this.lookup(clientNamespace, host, serviceNamespace, clientLabels);
-    this.cache.set(key, found ?? null);
+    const found = this.lookup(clientNamespace, host, serviceNamespace, undefined);
+    byClient.set(clientNamespace, found ?? null);
     return found;
   }
 
@@ -209,28 +231,41 @@ export class DestinationRuleIndex {
     mustBeExported: boolean,
   ): EffectiveDestinationRule | undefined {
     const matching = this.matchingIn(namespace, host);
-    const applies = (rule: DestinationRuleInfo) =>
-      (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
-      (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)));
     // Most specific host: an exact match, else the longest wildcard (the first of equals).
     let best: DestinationRuleInfo | undefined;
+    let applying = 0;
     for (const rule of matching) {
-      if (applies(rule) && (!best || specificity(rule.host, host) > specificity(best.host, host))) best = rule;
+      if (!applies(rule, clientNamespace, clientLabels, mustBeExported)) continue;
+      applying++;
+      if (!best || specificity(rule.host, host) > specificity(best.host, host)) best = rule;
     }
     if (!best) return undefined;
+    // One rule applies (the usual case): its result alone, built once per scope.
+    if (applying === 1) return this.singleCache[scope].get(best) ?? this.merge([best], scope, namespace);
     // Rules for that host merge; rules with a workload selector only merge among themselves, and a
     // selected rule takes precedence.
     const selected: DestinationRuleInfo[] = [];
     const unselected: DestinationRuleInfo[] = [];
     for (const rule of matching) {
-      if (rule.host === best.host && applies(rule)) (rule.workloadSelector ? selected : unselected).push(rule);
+      if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, mustBeExported)) (rule.workloadSelector ? selected : unselected).push(rule);
     }
-    const merged = selected.length > 0 ? selected : unselected;
+    return this.merge(selected.length > 0 ? selected : unselected, scope, namespace);
+  }
+
+  /** The result of merged rules (of one namespace, for one host) in a scope: one object for the same rules. */
+  private merge(merged: DestinationRuleInfo[], scope: EffectiveDestinationRule["scope"], namespace: string): EffectiveDestinationRule {
     // Clients of many namespaces usually end up with the same merged rules: build the result once.
-    let mergedKey = `${scope}|${namespace}|`;
-    for (let i = 0; i < merged.length; i++) mergedKey += i === 0 ? `${this.ruleIds.get(merged[i])}` : `,${this.ruleIds.get(merged[i])}`;
-    const known = this.mergedCache.get(mergedKey);
-    if (known) return known;
+    const single = merged.length === 1 ? this.singleCache[scope] : undefined;
+    let mergedKey = "";
+    if (single) {
+      const known = single.get(merged[0]);
+      if (known) return known;
+    } else {
+      mergedKey = `${scope}|${namespace}|`;
+      for (let i = 0; i < merged.length; i++) mergedKey += i === 0 ? `${this.ruleIds.get(merged[i])}` : `,${this.ruleIds.get(merged[i])}`;
+      const known = this.mergedCache.get(mergedKey);
+      if (known) return known;
+    }
     const subsets = new Map<string, SubsetInfo & { rule: DestinationRuleInfo }>();
     let trafficPolicy: EffectiveDestinationRule["trafficPolicy"];
     for (const rule of merged) {
@@ -240,10 +275,24 @@ export class DestinationRuleIndex {
       }
       if (!trafficPolicy && rule.trafficPolicy) trafficPolicy = { policy: rule.trafficPolicy, rule };
     }
-    const effective = { host: best.host, namespace, scope, rules: merged, subsets, trafficPolicy };
-    this.mergedCache.set(mergedKey, effective);
+    const effective = { host: merged[0].host, namespace, scope, rules: merged, subsets, trafficPolicy };
+    if (single) single.set(merged[0], effective);
+    else this.mergedCache.set(mergedKey, effective);
     return effective;
   }
+}
+
+/** Whether a rule of a namespace applies to a client: exported to it (when it must be) and selecting it (when it selects). */
+function applies(
+  rule: DestinationRuleInfo,
+  clientNamespace: string,
+  clientLabels: Readonly<Record<string, string>> | undefined,
+  mustBeExported: boolean,
+): boolean {
+  return (
+    (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
+    (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)))
+  );
 }
 
 function selectsAll(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
