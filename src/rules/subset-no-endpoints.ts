@@ -45,7 +45,8 @@ export const subsetNoEndpoints: Rule = {
   },
   check(context) {
     const { graph } = context;
-    const routed = routedSubsets(graph);
+    // Which routes reach a subset matters only for a subset that selects nothing (rare): found then.
+    let routed: Map<string, Map<unknown, RoutedBy[]>> | undefined;
     for (const rule of graph.destinationRules.rules) {
       if (rule.subsets.length === 0 || rule.host.startsWith("*")) continue;
       const service = graph.services.lookup(rule.host, rule.namespace) ?? graph.services.exact(rule.host)[0];
@@ -61,6 +62,7 @@ export const subsetNoEndpoints: Rule = {
       rule.subsets.forEach((subset, index) => {
         const { compared, topology, selected } = verdicts[index];
         if (selected) return;
+        routed ??= routedSubsets(graph);
         const routes = routed.get(rule.resource.key)?.get(index) ?? [];
         const port = service.ports[0]?.port;
         const data = {
