@@ -170,7 +170,6 @@ interface Segment {
 interface Verdict {
   rule?: EffectiveDestinationRule;
   service?: MeshService;
-  defined?: SubsetInfo & { rule: DestinationRuleInfo };
   /** The port of the cluster the route names (undefined: the service is unknown and the route names none). */
   port?: number;
 }
@@ -200,6 +199,7 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
     if (!vs.routes.some((route) => route.destinations.some((d) => d.subset) || route.mirrors.some((d) => d.subset))) continue;
     const clients = clientsOf(graph, vs, users.get(vs), { idleNamespaces, proxyNamespaces, assumed });
     if (clients.length === 0) continue;
+    const shared: HostVerdicts[] = [];
     for (const route of vs.routes) {
       const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
       const applies = (gateway: string) => route.matches.some((match) => gatewaysAllow(match, [gateway]));
@@ -209,11 +209,15 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
             clients: segment.clients.filter((client) => applies(client.gateway)),
           }))
         : clients;
-      const targets = [...route.destinations.map((d) => [d, false] as const), ...route.mirrors.map((d) => [d, true] as const)];
-      for (const [destination, mirror] of targets) {
+      for (let i = 0; i < route.destinations.length + route.mirrors.length; i++) {
+        const mirror = i >= route.destinations.length;
+        const destination = mirror ? route.mirrors[i - route.destinations.length] : route.destinations[i];
         if (!destination.subset || destination.host.startsWith("*")) continue;
-        const result = judge(graph, vs, route, destination, mirror, applying);
-        if (result) judged.push(result);
+        // Destinations naming the same host and port (for the same clients) differ only by subset: judged once.
+        let verdicts = shared.find((known) => known.segments === applying && known.host === destination.host && known.port === destination.port);
+        if (!verdicts) shared.push((verdicts = new HostVerdicts(graph, vs, destination.host, destination.port, applying)));
+        const judgement = new Judgement(vs, route, destination, mirror, verdicts);
+        if (judgement.judgedAny) judged.push(judgement);
       }
     }
   }
@@ -279,77 +283,84 @@ function clientGroup(group: SidecarClientGroup): ClientGroup {
   return found;
 }
 
-function judge(
-  graph: MeshGraph,
-  vs: VirtualServiceInfo,
-  route: VirtualServiceRoute,
-  destination: RouteDestination,
-  mirror: boolean,
-  segments: readonly Segment[],
-): JudgedDestination | undefined {
-  const judgement = new Judgement(graph, vs, route, destination, mirror, segments);
-  return judgement.judgedAny ? judgement : undefined;
-}
-
-/** A destination judged for the clients of segments: group by group, then client by client on demand. */
-class Judgement implements JudgedDestination {
-  hasBroken = false;
-  judgedAny = false;
-  readonly fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[] = [];
+/**
+ * What the clients of segments have for a host and port (the destinations of a VirtualService naming
+ * them differ only by subset): those a group's namespaces can tell apart one by one (`client` given),
+ * the group's others once, by the first of them (`group` given), in that order.
+ */
+class HostVerdicts {
+  readonly verdicts: (Verdict | undefined)[] = [];
+  readonly clients: (SubsetClient | undefined)[] = [];
+  readonly groups: (ClientGroup | undefined)[] = [];
   private knownFound?: boolean;
   private hostNamespaceFound?: string;
-  private expanded?: { cluster: string; service?: MeshService; broken: SubsetOutcome[]; fine: SubsetOutcome[] };
 
   constructor(
     readonly graph: MeshGraph,
     readonly vs: VirtualServiceInfo,
-    readonly route: VirtualServiceRoute,
-    readonly destination: RouteDestination,
-    readonly mirror: boolean,
-    private readonly segments: readonly Segment[],
+    readonly host: string,
+    readonly port: number | undefined,
+    readonly segments: readonly Segment[],
   ) {
-    this.judge((found) => {
-      if (!found) return;
-      this.judgedAny = true;
-      if (!found.defined) this.hasBroken = true;
-      else if (!this.fineSubsets.includes(found.defined)) this.fineSubsets.push(found.defined);
-    });
-  }
-
-  /**
-   * Judges the clients: those a group's namespaces can tell apart one by one (`client` given), the
-   * group's others once, by the first of them (`group` given).
-   */
-  private judge(visit: (found: Verdict | undefined, client?: SubsetClient, group?: ClientGroup) => void): void {
-    const { graph, destination } = this;
-    for (const segment of this.segments) {
+    for (const segment of segments) {
       for (const group of segment.groups) {
-        const special = group.unrestricted && group.clients.length > 1 ? specialNamespaces(graph, destination.host, this) : undefined;
+        const special = group.unrestricted && group.clients.length > 1 ? specialNamespaces(graph, host, this) : undefined;
         if (!special) {
-          for (const client of group.clients) visit(verdict(client, this), client);
+          for (const client of group.clients) this.add(client, undefined);
           continue;
         }
         const byNamespace = (group.byNamespace ??= clientsByNamespace(group.clients));
-        for (const namespace of special) for (const client of byNamespace.get(namespace) ?? []) visit(verdict(client, this), client);
+        for (const namespace of special) for (const client of byNamespace.get(namespace) ?? []) this.add(client, undefined);
         const first = group.clients.find((client) => !special.includes(client.namespace));
-        if (first) visit(verdict(first, this), undefined, group);
+        if (first) this.add(first, group);
       }
-      for (const client of segment.clients) visit(verdict(client, this), client);
+      for (const client of segment.clients) this.add(client, undefined);
     }
+  }
+
+  private add(client: SubsetClient, group: ClientGroup | undefined): void {
+    this.verdicts.push(verdict(client, this));
+    this.clients.push(group ? undefined : client);
+    this.groups.push(group);
   }
 
   /** Whether the input has a service for the host (seen from the VirtualService's namespace, or anywhere). */
   get known(): boolean {
-    const { graph, destination, vs } = this;
-    return (this.knownFound ??= graph.services.exact(destination.host).length > 0 || graph.services.lookup(destination.host, vs.namespace) !== undefined);
+    const { graph, host, vs } = this;
+    return (this.knownFound ??= graph.services.exact(host).length > 0 || graph.services.lookup(host, vs.namespace) !== undefined);
   }
 
   /** The namespace of the service an unknown host would be (for the DestinationRules that apply to it). */
   get hostNamespace(): string {
-    return (this.hostNamespaceFound ??= namespaceOfHost(this.destination.host) ?? this.vs.namespace);
+    return (this.hostNamespaceFound ??= namespaceOfHost(this.host) ?? this.vs.namespace);
+  }
+}
+
+/** A destination judged for the clients of segments (its host's verdicts, for its subset); client by client on demand. */
+class Judgement implements JudgedDestination {
+  hasBroken = false;
+  judgedAny = false;
+  readonly fineSubsets: (SubsetInfo & { rule: DestinationRuleInfo })[] = [];
+  private expanded?: { cluster: string; service?: MeshService; broken: SubsetOutcome[]; fine: SubsetOutcome[] };
+
+  constructor(
+    readonly vs: VirtualServiceInfo,
+    readonly route: VirtualServiceRoute,
+    readonly destination: RouteDestination,
+    readonly mirror: boolean,
+    private readonly host: HostVerdicts,
+  ) {
+    const subset = destination.subset!;
+    for (const found of host.verdicts) {
+      if (!found) continue;
+      this.judgedAny = true;
+      const defined = found.rule?.subsets.get(subset);
+      if (!defined) this.hasBroken = true;
+      else if (!this.fineSubsets.includes(defined)) this.fineSubsets.push(defined);
+    }
   }
 
-  /** The outcomes client by client, in order, for messages (judged again: few destinations need them). */
+  /** The outcomes client by client, in order, for messages (few destinations need them). */
   private expand() {
     if (this.expanded) return this.expanded;
     let cluster: string | undefined;
@@ -358,14 +369,16 @@ class Judgement implements JudgedDestination {
     const fine: SubsetOutcome[] = [];
     const single = new Map<SubsetClient, Verdict | undefined>();
     const shared = new Map<ClientGroup, Verdict | undefined>();
-    if (this.hasBroken) this.judge((found, client, group) => (client ? single.set(client, found) : shared.set(group!, found)));
-    for (const { client, group } of this.hasBroken ? inSegmentOrder(this.segments) : []) {
+    const { verdicts, clients, groups, segments } = this.host;
+    if (this.hasBroken) for (let i = 0; i < verdicts.length; i++) (clients[i] ? single.set(clients[i]!, verdicts[i]) : shared.set(groups[i]!, verdicts[i]));
+    for (const { client, group } of this.hasBroken ? inSegmentOrder(segments) : []) {
       const found = single.has(client) || !group ? single.get(client) : shared.get(group);
       if (!found) continue;
       cluster ??= outboundClusterName(found.port ?? ("<port>" as unknown as number), this.destination.subset, found.service?.hostname ?? this.destination.host);
       service ??= found.service;
       const outcome: SubsetOutcome = found.service ? { client, rule: found.rule, service: found.service } : { client, rule: found.rule };
-      if (found.defined) fine.push({ ...outcome, subset: found.defined });
+      const defined = found.rule?.subsets.get(this.destination.subset!);
+      if (defined) fine.push({ ...outcome, subset: defined });
       else broken.push({ ...outcome, subset: undefined });
     }
     // Some client has a verdict (`judgedAny`), so some client names the cluster.
@@ -399,27 +412,25 @@ function clientsByNamespace(clients: readonly SubsetClient[]): Map<string, Subse
 }
 
 /** What a client's proxy has for a subset destination (see {@link Verdict}). */
-function verdict(client: SubsetClient, judgement: Judgement): Verdict | undefined {
-  const { destination } = judgement;
-  const subset = destination.subset!;
-  const service = client.scope.service(destination.host);
+function verdict(client: SubsetClient, judged: HostVerdicts): Verdict | undefined {
+  const { host } = judged;
+  const service = client.scope.service(host);
   if (service) {
     if (service.ports.length === 0) return undefined;
-    const port = destination.port ?? service.ports[0].port;
+    const port = judged.port ?? service.ports[0].port;
     // A port the service does not have is `unknown-destination-host`'s finding.
     if (!service.ports.some((p) => p.port === port)) return undefined;
     // The proxy has the cluster exactly when the applying DestinationRule defines the subset (the
     // service is visible and has the port): what `scope.cluster(name)` decides, without building it.
-    const rule = client.scope.destinationRule(service);
-    return { rule, service, defined: rule?.subsets.get(subset), port };
+    return { rule: client.scope.destinationRule(service), service, port };
   }
   // Not visible from here although it exists (exportTo, Sidecar): not a subset problem.
-  if (judgement.known) return undefined;
+  if (judged.known) return undefined;
   // The host is unknown to the input (its Service may be deployed from elsewhere): judge by the
   // DestinationRules alone, and only where one applies.
-  const rule = judgement.graph.destinationRules.forClient(client.namespace, destination.host, judgement.hostNamespace);
+  const rule = judged.graph.destinationRules.forClient(client.namespace, host, judged.hostNamespace);
   if (!rule) return undefined;
-  return { rule, defined: rule.subsets.get(subset), port: destination.port };
+  return { rule, port: judged.port };
 }
 
 /** Not a Kubernetes namespace name (it has a dot): a client namespace nothing in the input names. */
@@ -446,7 +457,7 @@ let lastSpecial: { graph: MeshGraph; host: string; hostNamespace?: string; found
  * Undefined when the answer for the other namespaces cannot be asked for (an `exportTo` names the
  * placeholder namespace): then every client is judged on its own.
  */
-function specialNamespaces(graph: MeshGraph, host: string, judgement: Judgement): readonly string[] | undefined {
+function specialNamespaces(graph: MeshGraph, host: string, judgement: HostVerdicts): readonly string[] | undefined {
   const last = lastSpecial;
   if (last && last.graph === graph && last.host === host && (last.hostNamespace === undefined || last.hostNamespace === judgement.hostNamespace)) return last.found;
   const special: string[] = [];
