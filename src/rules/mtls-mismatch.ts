@@ -5,7 +5,7 @@ import { effectiveMtlsProvenance, type EffectiveMtls } from "../graph/peer-authe
 import { provenanceKey } from "../graph/types.js";
 import { selects, workloadInAmbientMode } from "../graph/workloads.js";
 import { hostMatches } from "../model/hosts.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, readRecord } from "../model/resource.js";
 import { ruleUrl, type Rule } from "./types.js";
 
 /**
@@ -279,15 +279,19 @@ class ServerIndex {
 
 /** Every tls.mode a DestinationRule writes: top-level, port-level, per subset. */
 function collectTlsModes(rule: DestinationRuleInfo, modes: Set<string>): void {
-  const policies = [rule.trafficPolicy, ...rule.subsets.map((subset) => subset.trafficPolicy)];
-  for (const policy of policies) {
-    if (!policy) continue;
-    const mode = asString(asRecord(policy.tls).mode);
-    if (mode) modes.add(mode);
-    for (const setting of asArray(policy.portLevelSettings)) {
-      const portMode = asString(asRecord(asRecord(setting).tls).mode);
-      if (portMode) modes.add(portMode);
-    }
+  addTlsModes(rule.trafficPolicy, modes);
+  for (const subset of rule.subsets) addTlsModes(subset.trafficPolicy, modes);
+}
+
+function addTlsModes(policy: Record<string, unknown> | undefined, modes: Set<string>): void {
+  if (!policy) return;
+  const mode = asString(readRecord(policy.tls).mode);
+  if (mode) modes.add(mode);
+  const settings = policy.portLevelSettings;
+  if (!Array.isArray(settings)) return;
+  for (const setting of settings) {
+    const portMode = asString(readRecord(readRecord(setting).tls).mode);
+    if (portMode) modes.add(portMode);
   }
 }
 

@@ -75,13 +75,24 @@ export function selectorPath(
  * is one object to the API server and must not conflict with itself.
  */
 export function distinct<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const out: T[] = [];
+  // A few items (the usual case: the workloads a selector picks) are compared with the earlier ones.
+  if (items.length <= 8) {
+    next: for (let i = 0; i < items.length; i++) {
+      const k = key(items[i]);
+      for (let j = 0; j < i; j++) if (key(items[j]) === k) continue next;
+      out.push(items[i]);
+    }
+    return out;
+  }
   const seen = new Set<string>();
-  return items.filter((item) => {
-    const k = key(item);
-    if (seen.has(k)) return false;
+  for (let i = 0; i < items.length; i++) {
+    const k = key(items[i]);
+    if (seen.has(k)) continue;
     seen.add(k);
-    return true;
-  });
+    out.push(items[i]);
+  }
+  return out;
 }
 
 export function workloadName(workload: Workload): string {

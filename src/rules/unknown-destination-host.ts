@@ -59,12 +59,13 @@ export const unknownDestinationHost: Rule = {
           });
         }
       };
+      let gateways: VirtualServiceInfo["gateways"] | undefined;
       for (const route of vs.routes) {
         for (const destination of route.destinations) checkDestination(destination, "Destination host");
         for (const mirror of route.mirrors) checkDestination(mirror, "Mirror host");
         // IST0140: a gateway route without a subset to a host whose mesh VirtualService splits by subset.
         if (route.protocol !== "http") continue;
-        const gateways = vs.gateways.filter((g) => g.gateway !== "mesh");
+        gateways ??= vs.gateways.filter((g) => g.gateway !== "mesh");
         if (gateways.length === 0) continue;
         for (const destination of route.destinations) {
           if (destination.subset) continue;
@@ -110,16 +111,19 @@ function visibleService(graph: MeshGraph, host: string, namespaces: readonly str
  * For a VirtualService bound to gateways: the namespaces where those gateways' proxies run (the
  * proxies only have clusters for services exported to their own namespace), with the gateway's key.
  */
-function gatewayProxyNamespaces(graph: MeshGraph, vs: VirtualServiceInfo): [string, string][] {
-  const found = new Map<string, string>();
+function gatewayProxyNamespaces(graph: MeshGraph, vs: VirtualServiceInfo): readonly [string, string][] {
+  let found: Map<string, string> | undefined;
   for (const { gateway } of vs.gateways) {
     if (gateway === "mesh") continue;
     const info = graph.gateway(gateway);
     if (!info) continue;
+    found ??= new Map();
     for (const workload of graph.gatewayWorkloads(info)) if (!found.has(workload.namespace)) found.set(workload.namespace, gateway);
   }
-  return [...found];
+  return found ? [...found] : NO_GATEWAY_NAMESPACES;
 }
+
+const NO_GATEWAY_NAMESPACES: readonly [string, string][] = Object.freeze([]);
 
 function reportUnknownHost(
   context: RuleContext,
@@ -191,9 +195,9 @@ function closestHost(graph: MeshGraph, destination: RouteDestination, namespaces
 }
 
 function checkPort(context: RuleContext, vs: VirtualServiceInfo, destination: RouteDestination, what: string, service: MeshService): void {
+  if (destination.port === undefined ? service.ports.length <= 1 : hasPort(service, destination.port)) return;
   const ports = service.ports.map((port) => port.port);
   if (destination.port === undefined) {
-    if (ports.length <= 1) return;
     context.report({
       messageId: "portRequired",
       data: { what, host: destination.hostWritten, service: describe(service), ports: ports.join(", ") },
@@ -203,7 +207,6 @@ function checkPort(context: RuleContext, vs: VirtualServiceInfo, destination: Ro
     });
     return;
   }
-  if (ports.includes(destination.port)) return;
   context.report({
     messageId: "unknownPort",
     data: {
@@ -217,6 +220,11 @@ function checkPort(context: RuleContext, vs: VirtualServiceInfo, destination: Ro
     path: [...destination.provenance.path, "port", "number"],
     istioCode: "IST0101",
   });
+}
+
+function hasPort(service: MeshService, port: number): boolean {
+  for (const servicePort of service.ports) if (servicePort.port === port) return true;
+  return false;
 }
 
 function describe(service: MeshService): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { documents as doc } from "../fixtures/manifests.js";
 import { lintRule } from "../helpers.js";
+import { distinct } from "../../src/rules/sidecar-selector.js";
 
 const RULE = "sidecar-selector";
 
@@ -207,5 +208,23 @@ describe("sidecar-selector: one object given twice", () => {
   it("does not conflict with itself", async () => {
     const twice = doc(deployment("reviews", "bookinfo", { app: "reviews" }), sidecar("reviews", "bookinfo", { app: "reviews" }), sidecar("reviews", "bookinfo", { app: "reviews" }), sidecar("default", "bookinfo"), sidecar("default", "bookinfo"));
     expect(await findings(twice)).toEqual([]);
+  });
+});
+
+describe("distinct: the first item of each key, in order (the same as filtering with a set of seen keys)", () => {
+  const plain = (items: readonly string[]) => items.filter((item, i) => items.findIndex((other) => other[0] === item[0]) === i);
+  it.each([
+    [[]],
+    [["a1"]],
+    [["a1", "a2"]],
+    [["a1", "b1", "a2", "c1", "b2"]],
+    [["a1", "b1", "c1", "d1", "e1", "f1", "g1", "h1"]],
+    [["a1", "b1", "c1", "d1", "e1", "f1", "g1", "a2"]],
+    [["a1", "b1", "c1", "d1", "e1", "f1", "g1", "h1", "a2", "i1", "h2"]],
+    [Array.from({ length: 40 }, (_, i) => `${"abcdefghij"[i % 10]}${i}`)],
+  ])("%j", (items) => {
+    const found = distinct(items, (item) => item[0]);
+    expect(found).toEqual(plain(items));
+    expect(found).not.toBe(items);
   });
 });
