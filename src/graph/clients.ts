@@ -64,7 +64,11 @@ export function virtualServiceUsers(graph: MeshGraph): ReadonlyMap<VirtualServic
   const byScope = new Map<OutboundScope, Proxy[]>();
   let last: Proxy | undefined;
   let scope: OutboundScope | undefined;
-  for (const proxy of graph.proxies()) {
+  // Indexed loops and `forEach`: these run before the code is optimized, where `for...of` allocates
+  // an iterator and a result per step.
+  const proxies = graph.proxies();
+  for (let i = 0; i < proxies.length; i++) {
+    const proxy = proxies[i];
     if (proxy.kind !== "sidecar") continue;
     // Proxies of a namespace mostly come one after the other, under the same Sidecar.
     if (!scope || proxy.namespace !== last!.namespace || proxy.sidecar !== last!.sidecar) scope = graph.outboundScope(proxy.namespace, proxy.sidecar);
@@ -75,23 +79,26 @@ export function virtualServiceUsers(graph: MeshGraph): ReadonlyMap<VirtualServic
   }
   const groups = new Map<object, { clients: VirtualServiceClient[]; ranks: number[]; unrestricted: boolean }>();
   let rank = 0;
-  for (const [scope, proxies] of byScope) {
+  byScope.forEach((proxies, scope) => {
     const key = scope.virtualServiceIndexKey();
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { clients: [], ranks: [], unrestricted: !scope.egressRestricted }));
     group.ranks.push(rank++);
     group.clients.push({ scope, namespace: scope.namespace, gateway: "mesh", proxies });
-  }
-  for (const group of groups.values()) {
-    for (const vs of group.clients[0].scope.usedVirtualServices()) {
+  });
+  groups.forEach((group) => {
+    const used = group.clients[0].scope.usedVirtualServices();
+    for (let i = 0; i < used.length; i++) {
+      const vs = used[i];
       const segments = users.get(vs);
       if (segments) segments[0].groups.push(group);
       else users.set(vs, [{ groups: [group], clients: [] }]);
     }
-  }
+  });
 
   // Gateways: the VirtualServices bound to a Gateway selecting the proxy, for a host a server serves.
-  for (const proxy of graph.proxies()) {
+  for (let i = 0; i < proxies.length; i++) {
+    const proxy = proxies[i];
     if (proxy.kind !== "gateway") continue;
     const gatewayProxy = graph.gatewayProxy(proxy);
     for (const gateway of gatewayProxy.gateways()) {
@@ -107,8 +114,13 @@ export function virtualServiceUsers(graph: MeshGraph): ReadonlyMap<VirtualServic
   // Delegates: the clients of their roots (Istio supports one level of delegation), a segment per
   // root, without the groups and clients an earlier root gave already.
   const byName = new Map<string, VirtualServiceInfo>();
-  for (const vs of graph.virtualServices) if (vs.delegate && !byName.has(`${vs.namespace}/${vs.name}`)) byName.set(`${vs.namespace}/${vs.name}`, vs);
-  for (const [root, rootSegments] of [...users]) {
+  const virtualServices = graph.virtualServices;
+  for (let i = 0; i < virtualServices.length; i++) {
+    const vs = virtualServices[i];
+    if (vs.delegate && !byName.has(`${vs.namespace}/${vs.name}`)) byName.set(`${vs.namespace}/${vs.name}`, vs);
+  }
+  // (Without delegate VirtualServices no route delegates to one.)
+  for (const [root, rootSegments] of byName.size > 0 ? [...users] : []) {
     for (const route of root.routes) {
       if (!route.delegate) continue;
       const delegate = byName.get(`${route.delegate.namespace}/${route.delegate.name}`);

@@ -234,7 +234,9 @@ export class DestinationRuleIndex {
     // Most specific host: an exact match, else the longest wildcard (the first of equals).
     let best: DestinationRuleInfo | undefined;
     let applying = 0;
-    for (const rule of matching) {
+    // Indexed loops: they run before the code is optimized, where `for...of` allocates per step.
+    for (let i = 0; i < matching.length; i++) {
+      const rule = matching[i];
       if (!applies(rule, clientNamespace, clientLabels, mustBeExported)) continue;
       applying++;
       if (!best || specificity(rule.host, host) > specificity(best.host, host)) best = rule;
@@ -246,7 +248,8 @@ export class DestinationRuleIndex {
     // selected rule takes precedence.
     const selected: DestinationRuleInfo[] = [];
     const unselected: DestinationRuleInfo[] = [];
-    for (const rule of matching) {
+    for (let i = 0; i < matching.length; i++) {
+      const rule = matching[i];
       if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, mustBeExported)) (rule.workloadSelector ? selected : unselected).push(rule);
     }
     return this.merge(selected.length > 0 ? selected : unselected, scope, namespace);
@@ -268,8 +271,10 @@ export class DestinationRuleIndex {
     }
     const subsets = new Map<string, SubsetInfo & { rule: DestinationRuleInfo }>();
     let trafficPolicy: EffectiveDestinationRule["trafficPolicy"];
-    for (const rule of merged) {
-      for (const subset of rule.subsets) {
+    for (let r = 0; r < merged.length; r++) {
+      const rule = merged[r];
+      for (let i = 0; i < rule.subsets.length; i++) {
+        const subset = rule.subsets[i];
         if (subsets.has(subset.name)) continue;
         subsets.set(subset.name, { name: subset.name, labels: subset.labels, trafficPolicy: subset.trafficPolicy, provenance: subset.provenance, rule });
       }

@@ -106,10 +106,19 @@ export function gatewayVirtualServices(graph: MeshGraph, gatewayKey: string, nam
   return inExportOrder(visible, namespace);
 }
 
+/** Whether a VirtualService applies to sidecars (`mesh` among its gateways). */
+function meshBound(vs: VirtualServiceInfo): boolean {
+  for (let i = 0; i < vs.gateways.length; i++) if (vs.gateways[i].gateway === "mesh") return true;
+  return false;
+}
+
 /** VirtualServices (in Istio's order) sorted by their export group for a namespace, stably. */
 function inExportOrder(virtualServices: VirtualServiceInfo[], namespace: string): VirtualServiceInfo[] {
+  // Usually all public (no `exportTo` written): nothing to sort.
+  let written = false;
+  for (let i = 0; i < virtualServices.length && !written; i++) written = virtualServices[i].exportToWritten;
+  if (!written) return virtualServices;
   const groups = virtualServices.map((vs) => exportGroup(vs, namespace));
-  // Usually all public: nothing to sort.
   if (groups.every((group) => group === 2)) return virtualServices;
   return virtualServices
     .map((vs, order) => ({ vs, order, group: groups[order] }))
@@ -244,13 +253,19 @@ export class OutboundScope {
   /** Whether the Sidecar's egress hosts let the proxy see a host of a namespace (on a port). */
   egressAllows(namespace: string, host: string, port?: number): boolean {
     if (!this.sidecar || this.sidecar.egress.length === 0) return true;
-    return this.sidecar.egress.some(
-      (listener) =>
-        (listener.port === undefined || port === undefined || listener.port === port) &&
-        listener.hosts.some(
-          (entry) => (entry.namespace === "*" || entry.namespace === namespace) && entry.namespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host)),
-        ),
-    );
+    // Indexed loops (here and below): they run before the code is optimized, where `for...of` and
+    // callbacks allocate per step.
+    const egress = this.sidecar.egress;
+    for (let l = 0; l < egress.length; l++) {
+      const listener = egress[l];
+      if (listener.port !== undefined && port !== undefined && listener.port !== port) continue;
+      const hosts = listener.hosts;
+      for (let h = 0; h < hosts.length; h++) {
+        const entry = hosts[h];
+        if ((entry.namespace === "*" || entry.namespace === namespace) && entry.namespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host))) return true;
+      }
+    }
+    return false;
   }
 
   serviceVisible(service: MeshService, port?: number): boolean {
@@ -291,18 +306,22 @@ export class OutboundScope {
   }
 
   private buildIndex(): VirtualServiceIndex {
-    const visible = this.candidateVirtualServices().filter(
-      (vs) =>
-        !vs.delegate &&
-        vs.gateways.some((g) => g.gateway === "mesh") &&
-        isExportedTo(vs.exportTo, this.namespace) &&
-        vs.hosts.some((h) => this.egressAllows(vs.namespace, h.host)),
-    );
+    const candidates = this.candidateVirtualServices();
+    const restricted = this.egressRestricted;
+    const visible: VirtualServiceInfo[] = [];
+    for (let i = 0; i < candidates.length; i++) {
+      const vs = candidates[i];
+      if (vs.delegate || !meshBound(vs) || !isExportedTo(vs.exportTo, this.namespace)) continue;
+      // Without egress hosts every host is allowed (a VirtualService that is no delegate has one).
+      if (restricted ? vs.hosts.some((h) => this.egressAllows(vs.namespace, h.host)) : vs.hosts.length > 0) visible.push(vs);
+    }
     const ordered = inExportOrder(visible, this.namespace);
     const winners = new Map<string, VirtualServiceInfo>();
     const dropped: DroppedVirtualService[] = [];
-    for (const vs of ordered) {
-      for (const { host } of vs.hosts) {
+    for (let i = 0; i < ordered.length; i++) {
+      const vs = ordered[i];
+      for (let h = 0; h < vs.hosts.length; h++) {
+        const host = vs.hosts[h].host;
         const winner = winners.get(host);
         if (!winner) winners.set(host, vs);
         else if (winner !== vs) dropped.push({ virtualService: vs, host, winner });
@@ -358,7 +377,18 @@ export class OutboundScope {
   /** The VirtualServices of {@link virtualServices} that win at least one of their hosts here, in order. */
   usedVirtualServices(): readonly VirtualServiceInfo[] {
     const index = this.index();
-    index.used ??= index.ordered.filter((vs) => vs.hosts.some((h) => winnerFor(index, h.host) === vs));
+    if (!index.used) {
+      const used: VirtualServiceInfo[] = [];
+      for (let i = 0; i < index.ordered.length; i++) {
+        const vs = index.ordered[i];
+        for (let h = 0; h < vs.hosts.length; h++) {
+          if (winnerFor(index, vs.hosts[h].host) !== vs) continue;
+          used.push(vs);
+          break;
+        }
+      }
+      index.used = used;
+    }
     return index.used;
   }
 

@@ -85,8 +85,18 @@ export function sidecarFor(
   workload: Pick<Workload, "namespace" | "labels">,
   rootNamespace: string,
 ): SidecarInfo | undefined {
-  const inNamespace = (namespace: string): readonly SidecarInfo[] =>
-    isSidecarList(sidecars) ? sidecars.filter((sidecar) => sidecar.namespace === namespace) : (sidecars.get(namespace) ?? []);
+  // By namespace (once per proxy of the input): plain loops, no lists made.
+  if (!isSidecarList(sidecars)) {
+    const local = sidecars.get(workload.namespace);
+    if (local) {
+      for (const sidecar of local) if (sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) return sidecar;
+      for (const sidecar of local) if (!sidecar.workloadSelector) return sidecar;
+    }
+    const root = sidecars.get(rootNamespace);
+    if (root) for (const sidecar of root) if (!sidecar.workloadSelector) return sidecar;
+    return undefined;
+  }
+  const inNamespace = (namespace: string): readonly SidecarInfo[] => sidecars.filter((sidecar) => sidecar.namespace === namespace);
   const local = inNamespace(workload.namespace);
   return (
     local.find((sidecar) => sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) ??

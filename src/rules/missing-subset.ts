@@ -189,18 +189,29 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
   const cached = judgedCache.get(graph);
   if (cached) return cached;
   const users = virtualServiceUsers(graph);
-  const proxyNamespaces = new Set(graph.proxies().filter((p) => p.kind === "sidecar").map((p) => p.namespace));
-  const idleNamespaces = [...new Set(graph.workloads.filter((w) => !w.gateway && w.kind !== "WorkloadEntry").map((w) => w.namespace))].filter(
-    (namespace) => !proxyNamespaces.has(namespace),
-  );
+  // Indexed loops here and in the judging: they run before the code is optimized, where `for...of`
+  // allocates an iterator and a result per step.
+  const proxyNamespaces = new Set<string>();
+  const proxies = graph.proxies();
+  for (let i = 0; i < proxies.length; i++) if (proxies[i].kind === "sidecar") proxyNamespaces.add(proxies[i].namespace);
+  const idle = new Set<string>();
+  const workloads = graph.workloads;
+  for (let i = 0; i < workloads.length; i++) {
+    const workload = workloads[i];
+    if (!workload.gateway && workload.kind !== "WorkloadEntry" && !proxyNamespaces.has(workload.namespace)) idle.add(workload.namespace);
+  }
+  const idleNamespaces = [...idle];
   const assumed = new Map<string, Segment[]>();
   const judged: JudgedDestination[] = [];
-  for (const vs of graph.virtualServices) {
-    if (!vs.routes.some((route) => route.destinations.some((d) => d.subset) || route.mirrors.some((d) => d.subset))) continue;
+  const virtualServices = graph.virtualServices;
+  for (let v = 0; v < virtualServices.length; v++) {
+    const vs = virtualServices[v];
+    if (!hasSubsetDestination(vs)) continue;
     const clients = clientsOf(graph, vs, users.get(vs), { idleNamespaces, proxyNamespaces, assumed });
     if (clients.length === 0) continue;
     const shared: HostVerdicts[] = [];
-    for (const route of vs.routes) {
+    for (let r = 0; r < vs.routes.length; r++) {
+      const route = vs.routes[r];
       const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
       const applies = (gateway: string) => route.matches.some((match) => gatewaysAllow(match, [gateway]));
       const applying = restricted
@@ -214,7 +225,11 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
         const destination = mirror ? route.mirrors[i - route.destinations.length] : route.destinations[i];
         if (!destination.subset || destination.host.startsWith("*")) continue;
         // Destinations naming the same host and port (for the same clients) differ only by subset: judged once.
-        let verdicts = shared.find((known) => known.segments === applying && known.host === destination.host && known.port === destination.port);
+        let verdicts: HostVerdicts | undefined;
+        for (let k = 0; k < shared.length && !verdicts; k++) {
+          const known = shared[k];
+          if (known.segments === applying && known.host === destination.host && known.port === destination.port) verdicts = known;
+        }
         if (!verdicts) shared.push((verdicts = new HostVerdicts(graph, vs, destination.host, destination.port, applying)));
         const judgement = new Judgement(vs, route, destination, mirror, verdicts);
         if (judgement.judgedAny) judged.push(judgement);
@@ -224,6 +239,16 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
   lastSpecial = undefined;
   judgedCache.set(graph, judged);
   return judged;
+}
+
+/** Whether a route or mirror destination of a VirtualService names a subset. */
+function hasSubsetDestination(vs: VirtualServiceInfo): boolean {
+  for (let r = 0; r < vs.routes.length; r++) {
+    const { destinations, mirrors } = vs.routes[r];
+    for (let i = 0; i < destinations.length; i++) if (destinations[i].subset) return true;
+    for (let i = 0; i < mirrors.length; i++) if (mirrors[i].subset) return true;
+  }
+  return false;
 }
 
 /** What {@link clientsOf} needs besides the VirtualService: where proxies run and where workloads without one run. */
@@ -302,19 +327,24 @@ class HostVerdicts {
     readonly port: number | undefined,
     readonly segments: readonly Segment[],
   ) {
-    for (const segment of segments) {
-      for (const group of segment.groups) {
+    for (let s = 0; s < segments.length; s++) {
+      const { groups, clients } = segments[s];
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g];
         const special = group.unrestricted && group.clients.length > 1 ? specialNamespaces(graph, host, this) : undefined;
         if (!special) {
-          for (const client of group.clients) this.add(client, undefined);
+          for (let c = 0; c < group.clients.length; c++) this.add(group.clients[c], undefined);
           continue;
         }
         const byNamespace = (group.byNamespace ??= clientsByNamespace(group.clients));
-        for (const namespace of special) for (const client of byNamespace.get(namespace) ?? []) this.add(client, undefined);
+        for (let n = 0; n < special.length; n++) {
+          const inNamespace = byNamespace.get(special[n]);
+          if (inNamespace) for (let c = 0; c < inNamespace.length; c++) this.add(inNamespace[c], undefined);
+        }
         const first = group.clients.find((client) => !special.includes(client.namespace));
         if (first) this.add(first, group);
       }
-      for (const client of segment.clients) this.add(client, undefined);
+      for (let c = 0; c < clients.length; c++) this.add(clients[c], undefined);
     }
   }
 
@@ -351,7 +381,9 @@ class Judgement implements JudgedDestination {
     private readonly host: HostVerdicts,
   ) {
     const subset = destination.subset!;
-    for (const found of host.verdicts) {
+    const verdicts = host.verdicts;
+    for (let i = 0; i < verdicts.length; i++) {
+      const found = verdicts[i];
       if (!found) continue;
       this.judgedAny = true;
       const defined = found.rule?.subsets.get(subset);
@@ -462,9 +494,9 @@ function specialNamespaces(graph: MeshGraph, host: string, judgement: HostVerdic
   if (last && last.graph === graph && last.host === host && (last.hostNamespace === undefined || last.hostNamespace === judgement.hostNamespace)) return last.found;
   const special: string[] = [];
   const entries = graph.services.exact(host);
-  for (const entry of entries) {
-    addNamespace(special, entry.namespace);
-    addExportTo(special, entry.exportTo);
+  for (let i = 0; i < entries.length; i++) {
+    addNamespace(special, entries[i].namespace);
+    addExportTo(special, entries[i].exportTo);
   }
   if (!entries.some((entry) => entry.exportTo === "*")) {
     let wildcards = wildcardServices.get(graph);
@@ -497,8 +529,9 @@ function addRuleNamespaces(graph: MeshGraph, special: string[], host: string, se
   addNamespace(special, serviceNamespace);
   addNamespace(special, graph.mesh.rootNamespace);
   const { exact, wildcards } = hostRules(graph);
-  for (const rule of exact.get(host) ?? []) addRuleNamespace(special, rule);
-  for (const rule of wildcards) if (hostMatches(rule.host, host)) addRuleNamespace(special, rule);
+  const rules = exact.get(host);
+  if (rules) for (let i = 0; i < rules.length; i++) addRuleNamespace(special, rules[i]);
+  for (let i = 0; i < wildcards.length; i++) if (hostMatches(wildcards[i].host, host)) addRuleNamespace(special, wildcards[i]);
 }
 
 function addRuleNamespace(special: string[], rule: DestinationRuleInfo): void {
