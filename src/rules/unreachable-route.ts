@@ -44,15 +44,31 @@ export const unreachableRoute: Rule = {
   },
   check(context) {
     const state = new State(context);
-    for (const vs of context.graph.virtualServices) {
+    const virtualServices = context.graph.virtualServices;
+    for (let v = 0; v < virtualServices.length; v++) {
+      const vs = virtualServices[v];
       if (vs.resource.origin !== "lint") continue;
-      const scope: MatchScope = { namespace: vs.namespace, gateways: vs.gateways.map((g) => g.gateway) };
-      for (const protocol of ["http", "tls", "tcp"] as const) if (vs.routes.some((route) => route.protocol === protocol)) analyzeRoutes(state, vs, protocol, scope);
+      let scope: MatchScope | undefined;
+      for (const protocol of PROTOCOLS) {
+        // A protocol's only route, without match entries, is live and has no entry that could be dead.
+        let count = 0;
+        let first: VirtualServiceRoute | undefined;
+        for (let r = 0; r < vs.routes.length; r++) {
+          if (vs.routes[r].protocol !== protocol) continue;
+          count++;
+          first ??= vs.routes[r];
+        }
+        if (count === 0 || (count === 1 && first!.matches.length === 0)) continue;
+        scope ??= { namespace: vs.namespace, gateways: vs.gateways.map((g) => g.gateway) };
+        analyzeRoutes(state, vs, protocol, scope);
+      }
     }
     analyzeGateways(state);
     analyzeDroppedVirtualServices(state);
   },
 };
+
+const PROTOCOLS: readonly RouteProtocol[] = ["http", "tls", "tcp"];
 
 /** Per-run helpers: positions of earlier routes for the messages, and de-duplication of reports. */
 class State {
@@ -435,9 +451,12 @@ function analyzeDroppedVirtualServices(state: State): void {
   // differ are theirs, those they are exported to by name, and those a Sidecar narrows. Every other
   // namespace sees the public ones only, in the same order: one scope stands for them all.
   const byHost = new Map<string, VirtualServiceInfo[]>();
-  for (const vs of graph.virtualServices) {
+  const virtualServices = graph.virtualServices;
+  for (let v = 0; v < virtualServices.length; v++) {
+    const vs = virtualServices[v];
     if (vs.delegate || !vs.gateways.some((g) => g.gateway === "mesh")) continue;
-    for (const { host } of vs.hosts) {
+    for (let h = 0; h < vs.hosts.length; h++) {
+      const host = vs.hosts[h].host;
       const list = byHost.get(host);
       if (list) list.push(vs);
       else byHost.set(host, [vs]);
@@ -487,12 +506,12 @@ function analyzeDroppedVirtualServices(state: State): void {
     }
   }
   if (drops.size === 0) return;
-  for (const { scope } of scopes) {
-    for (const vs of scope.virtualServices()) {
-      for (const { host } of vs.hosts) {
-        const drop = drops.get(keyOf(vs, host));
-        if (drop && scope.virtualServiceFor(host) === vs) drop.used = true;
-      }
+  // A dropped VirtualService is used where it (or one of the same key: written twice) wins that host,
+  // one of its own, after all (a winner is one of the scope's VirtualServices).
+  for (const drop of drops.values()) {
+    for (let i = 0; i < scopes.length && !drop.used; i++) {
+      const winner = scopes[i].scope.virtualServiceFor(drop.host);
+      if (winner && winner.resource.key === drop.vs.resource.key && winner.hosts.some((h) => h.host === drop.host)) drop.used = true;
     }
   }
   for (const drop of drops.values()) {

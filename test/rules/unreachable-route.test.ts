@@ -190,6 +190,11 @@ describe("invalid: routes no request reaches", () => {
       "14:11 warning - Sidecars never use this VirtualService for host catalog.shop.svc.cluster.local: they do not merge VirtualServices for one host, and VirtualService shop/catalog-a (line 6) comes first, so its routes are the only ones for catalog.shop.svc.cluster.local. Move these routes into shop/catalog-a",
     ]);
   });
+
+  it("one VirtualService written twice (two files, one object to the API server) does not drop itself", async () => {
+    const yaml = vs("catalog", `  hosts: [catalog]\n  http:\n  - ${to("v1")}\n`) + vs("catalog", `  hosts: [catalog]\n  http:\n  - ${to("v2")}\n`);
+    expect(await lint(yaml)).toEqual([]);
+  });
 });
 
 describe("unreachable-route: positions only for the messages it makes", () => {
