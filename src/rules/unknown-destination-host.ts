@@ -37,7 +37,10 @@ export const unknownDestinationHost: Rule = {
   check(context) {
     const { graph } = context;
     const subsetRoutes = meshSubsetRoutes(graph.virtualServices);
-    for (const vs of graph.virtualServices) {
+    // Indexed loops: they run before the code is optimized, where `for...of` allocates per step.
+    const virtualServices = graph.virtualServices;
+    for (let v = 0; v < virtualServices.length; v++) {
+      const vs = virtualServices[v];
       if (vs.resource.origin !== "lint") continue;
       const namespaces = scopeNamespaces(vs);
       if (namespaces.length === 0) continue;
@@ -49,7 +52,9 @@ export const unknownDestinationHost: Rule = {
           return;
         }
         checkPort(context, vs, destination, what, service);
-        for (const [namespace, gateway] of gatewayNamespaces) {
+        for (let i = 0; i < gatewayNamespaces.length; i++) {
+          const namespace = gatewayNamespaces[i][0];
+          const gateway = gatewayNamespaces[i][1];
           if (graph.services.lookup(destination.host, namespace)) continue;
           context.report({
             messageId: "notVisibleToGateway",
@@ -60,9 +65,10 @@ export const unknownDestinationHost: Rule = {
         }
       };
       let gateways: VirtualServiceInfo["gateways"] | undefined;
-      for (const route of vs.routes) {
-        for (const destination of route.destinations) checkDestination(destination, "Destination host");
-        for (const mirror of route.mirrors) checkDestination(mirror, "Mirror host");
+      for (let r = 0; r < vs.routes.length; r++) {
+        const route = vs.routes[r];
+        for (let i = 0; i < route.destinations.length; i++) checkDestination(route.destinations[i], "Destination host");
+        for (let i = 0; i < route.mirrors.length; i++) checkDestination(route.mirrors[i], "Mirror host");
         // IST0140: a gateway route without a subset to a host whose mesh VirtualService splits by subset.
         if (route.protocol !== "http") continue;
         gateways ??= vs.gateways.filter((g) => g.gateway !== "mesh");
@@ -100,8 +106,8 @@ function scopeNamespaces(vs: VirtualServiceInfo): string[] {
 
 /** The service providing `host`, visible from one of `namespaces` (exact host, else a wildcard ServiceEntry). */
 function visibleService(graph: MeshGraph, host: string, namespaces: readonly string[]): MeshService | undefined {
-  for (const namespace of namespaces) {
-    const found = graph.services.lookup(host, namespace);
+  for (let i = 0; i < namespaces.length; i++) {
+    const found = graph.services.lookup(host, namespaces[i]);
     if (found) return found;
   }
   return undefined;
@@ -113,7 +119,8 @@ function visibleService(graph: MeshGraph, host: string, namespaces: readonly str
  */
 function gatewayProxyNamespaces(graph: MeshGraph, vs: VirtualServiceInfo): readonly [string, string][] {
   let found: Map<string, string> | undefined;
-  for (const { gateway } of vs.gateways) {
+  for (let i = 0; i < vs.gateways.length; i++) {
+    const gateway = vs.gateways[i].gateway;
     if (gateway === "mesh") continue;
     const info = graph.gateway(gateway);
     if (!info) continue;
@@ -223,7 +230,7 @@ function checkPort(context: RuleContext, vs: VirtualServiceInfo, destination: Ro
 }
 
 function hasPort(service: MeshService, port: number): boolean {
-  for (const servicePort of service.ports) if (servicePort.port === port) return true;
+  for (let i = 0; i < service.ports.length; i++) if (service.ports[i].port === port) return true;
   return false;
 }
 
@@ -239,20 +246,24 @@ function describe(service: MeshService): string {
  */
 function meshSubsetRoutes(virtualServices: readonly VirtualServiceInfo[]): Map<string, VirtualServiceInfo[]> {
   const byHost = new Map<string, VirtualServiceInfo[]>();
-  for (const vs of virtualServices) {
+  for (let v = 0; v < virtualServices.length; v++) {
+    const vs = virtualServices[v];
     if (!vs.gateways.some((g) => g.gateway === "mesh")) continue;
-    const hosts: string[] = [];
-    for (const route of vs.routes) {
+    let hosts: string[] | undefined;
+    for (let r = 0; r < vs.routes.length; r++) {
+      const route = vs.routes[r];
       if (route.protocol !== "http") continue;
-      for (const destination of route.destinations) {
-        if (!destination.subset || hosts.includes(destination.host)) continue;
-        if (vs.hosts.some((h) => hostMatches(h.host, destination.host))) hosts.push(destination.host);
+      for (let i = 0; i < route.destinations.length; i++) {
+        const destination = route.destinations[i];
+        if (!destination.subset || hosts?.includes(destination.host)) continue;
+        if (vs.hosts.some((h) => hostMatches(h.host, destination.host))) (hosts ??= []).push(destination.host);
       }
     }
-    for (const host of hosts) {
-      const list = byHost.get(host);
+    if (!hosts) continue;
+    for (let i = 0; i < hosts.length; i++) {
+      const list = byHost.get(hosts[i]);
       if (list) list.push(vs);
-      else byHost.set(host, [vs]);
+      else byHost.set(hosts[i], [vs]);
     }
   }
   return byHost;
