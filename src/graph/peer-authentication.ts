@@ -54,6 +54,7 @@ export function peerAuthenticationInfo(resource: Resource): PeerAuthenticationIn
 export class PeerAuthenticationIndex {
   readonly policies: PeerAuthenticationInfo[];
   private readonly byNamespace = new Map<string, PeerAuthenticationInfo[]>();
+  private readonly namespaceModes = new Map<string, EffectiveMtls>();
 
   constructor(model: MeshModel, private readonly rootNamespace: string) {
     this.policies = (model.byKind.get("PeerAuthentication") ?? [])
@@ -92,6 +93,13 @@ export class PeerAuthenticationIndex {
    * ignores workload- and port-level policies).
    */
   namespaceLevelMode(namespace: string): EffectiveMtls {
+    // Asked for every service and server port: one (read-only) answer per namespace.
+    let found = this.namespaceModes.get(namespace);
+    if (!found) this.namespaceModes.set(namespace, (found = Object.freeze(this.computeNamespaceLevelMode(namespace))));
+    return found;
+  }
+
+  private computeNamespaceLevelMode(namespace: string): EffectiveMtls {
     const ns = namespace === this.rootNamespace ? undefined : this.namespacePolicy(namespace);
     if (ns && ns.mode !== "UNSET") return { mode: ns.mode, level: "namespace", policy: ns };
     const mesh = this.meshPolicy();

@@ -58,3 +58,22 @@ ${body}`;
     expect(own.destinationRules.forClient("front", "reviews.prod.svc.cluster.local", "prod")?.scope).toBe("client");
   });
 });
+
+describe("PeerAuthenticationIndex.namespaceLevelMode: namespace policy, else the mesh policy, else PERMISSIVE (one answer per namespace)", () => {
+  const mesh = (mode: string) => pa("mesh", "istio-system", `  mtls: {mode: ${mode}}\n`);
+  const ns = (namespace: string, mode: string, name = "default", selector = "") => pa(name, namespace, `${selector}  mtls: {mode: ${mode}}\n`);
+  it.each([
+    ["no policy", "", { prod: "PERMISSIVE/default", "istio-system": "PERMISSIVE/default" }],
+    ["mesh STRICT", mesh("STRICT"), { prod: "STRICT/mesh", test: "STRICT/mesh", "istio-system": "STRICT/mesh" }],
+    ["namespace DISABLE under mesh STRICT", mesh("STRICT") + ns("prod", "DISABLE"), { prod: "DISABLE/namespace", test: "STRICT/mesh" }],
+    ["namespace UNSET inherits the mesh", mesh("PERMISSIVE") + ns("prod", "UNSET"), { prod: "PERMISSIVE/mesh" }],
+    ["a policy with a selector is not namespace-level", ns("prod", "STRICT", "w", "  selector: {matchLabels: {app: reviews}}\n"), { prod: "PERMISSIVE/default" }],
+  ])("%s", (_, yaml, expected) => {
+    const g = graphOf(service("reviews", "prod") + yaml);
+    for (const [namespace, mode] of Object.entries(expected)) {
+      const found = g.peerAuthentications.namespaceLevelMode(namespace);
+      expect(`${found.mode}/${found.level}`, namespace).toBe(mode);
+      expect(g.peerAuthentications.namespaceLevelMode(namespace)).toBe(found);
+    }
+  });
+});
