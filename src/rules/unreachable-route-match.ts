@@ -57,6 +57,13 @@ function stringCondition(value: unknown, subject: Subject): StringCondition {
 
 const uriConditions = new WeakMap<Record<string, unknown>, StringCondition>();
 
+/** The `uri` condition of an HTTP match entry, for callers that compare one entry with many (see {@link matchCovers}). */
+export type UriCondition = StringCondition;
+
+export function uriConditionOf(match: Record<string, unknown>): UriCondition {
+  return stringCondition(match.uri, "path");
+}
+
 /** The `uri` condition of an HTTP match entry (remembered per entry). */
 function uriCondition(match: Record<string, unknown>): StringCondition {
   let found = uriConditions.get(match);
@@ -194,11 +201,24 @@ function listCovered(earlier: unknown, later: unknown, covers: (a: string, b: st
 
 /**
  * Whether match entry `earlier` accepts every request that entry `later` accepts (`{}` stands for a
- * route without `match`): every condition of the earlier entry is implied by the later one's.
+ * route without `match`): every condition of the earlier entry is implied by the later one's. The
+ * entries' URI conditions ({@link uriConditionOf}) may be given when the caller has them.
  */
-export function matchCovers(protocol: RouteProtocol, earlier: Record<string, unknown>, later: Record<string, unknown>, scope: MatchScope): boolean {
+export function matchCovers(
+  protocol: RouteProtocol,
+  earlier: Record<string, unknown>,
+  later: Record<string, unknown>,
+  scope: MatchScope,
+  earlierUri?: UriCondition,
+  laterUri?: UriCondition,
+): boolean {
   // The URI first: routes mostly differ by path (and entries are compared with many others).
-  if (protocol === "http" && !implies(uriCondition(earlier), uriCondition(later), earlier.ignoreUriCase === true, later.ignoreUriCase === true)) return false;
+  if (
+    protocol === "http" &&
+    !implies(earlierUri ?? uriCondition(earlier), laterUri ?? uriCondition(later), earlier.ignoreUriCase === true, later.ignoreUriCase === true)
+  ) {
+    return false;
+  }
   if (!commonImplied(earlier, later, protocol, scope)) return false;
   if (protocol === "http") {
     if (!knownFieldsOnly(earlier, HTTP_FIELDS)) return false;

@@ -8,7 +8,7 @@ import type { NodePath } from "../load/types.js";
 import type { Resource } from "../model/index.js";
 import { asArray, asRecord } from "../model/resource.js";
 import { ruleUrl, type Report, type Rule, type RuleContext } from "./types.js";
-import { entryGateways, matchAcceptsEverything, matchCovers, type MatchScope } from "./unreachable-route-match.js";
+import { entryGateways, matchAcceptsEverything, matchCovers, uriConditionOf, type MatchScope, type UriCondition } from "./unreachable-route-match.js";
 
 /**
  * `unreachable-route`: routes no request can reach. Envoy takes the first route whose match accepts
@@ -266,19 +266,25 @@ function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string)
 /** Routes of one protocol inside one VirtualService, in order. */
 function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProtocol, scope: MatchScope): void {
   const earlier: Entry[] = [];
+  // The URI condition of each entry, read once (every entry is compared with every earlier one).
+  const earlierUris: (UriCondition | undefined)[] = [];
   for (const route of vs.routes) {
     if (route.protocol !== protocol) continue;
     const entries = entriesOf(route);
-    const outcomes: EntryOutcome[] = entries.map((entry) => {
+    const uris = entries.map((entry) => (protocol === "http" ? uriConditionOf(entry.match) : undefined));
+    const outcomes: EntryOutcome[] = entries.map((entry, i) => {
       const dead = deadEntry(state, vs, scope, entry);
       if (dead) return { kind: "dead", report: dead };
-      const cover = earlier.find((candidate) => matchCovers(protocol, candidate.match, entry.match, scope));
+      let cover: Entry | undefined;
+      for (let k = 0; k < earlier.length && !cover; k++) if (matchCovers(protocol, earlier[k].match, entry.match, scope, earlierUris[k], uris[i])) cover = earlier[k];
       return cover ? { kind: "covered", by: cover, catchAll: matchAcceptsEverything(protocol, cover.match, scope) } : { kind: "live" };
     });
     // A delegating route hands requests to the delegate's routes and falls through when none match.
     if (!route.delegate) {
       entries.forEach((entry, i) => {
-        if (outcomes[i].kind === "live") earlier.push(entry);
+        if (outcomes[i].kind !== "live") return;
+        earlier.push(entry);
+        earlierUris.push(uris[i]);
       });
     }
     reportRoute(state, vs, route, entries, outcomes);

@@ -5,6 +5,7 @@ import { buildModel } from "../../src/model/index.js";
 import { DEFAULT_MESH } from "../../src/model/mesh.js";
 import { unreachableRoute } from "../../src/rules/unreachable-route.js";
 import { lintRule } from "../helpers.js";
+import { matchCovers, uriConditionOf } from "../../src/rules/unreachable-route-match.js";
 
 /** Messages of `unreachable-route` for some YAML: `line:column severity [code] message`. */
 async function lint(yaml: string): Promise<string[]> {
@@ -229,5 +230,26 @@ describe("unreachable-route: positions only for the messages it makes", () => {
 
   it("the same route in the linted file: one message, the position of the route that takes its requests", () => {
     expect(run(gateway("gw") + two, one)).toEqual({ asked: ["one spec.http.0.match.0"], reports: ["two shadowedOnGateway"] });
+  });
+});
+
+describe("matchCovers with the URI conditions read beforehand: the same answers", () => {
+  const matches: Record<string, unknown>[] = [
+    {},
+    { uri: { prefix: "/" } },
+    { uri: { prefix: "/api" } },
+    { uri: { prefix: "/api/v1" } },
+    { uri: { exact: "/api" } },
+    { uri: { exact: "/API" }, ignoreUriCase: true },
+    { uri: { regex: ".*" } },
+    { uri: { regex: "/a.*" } },
+    { uri: { prefix: "/api" }, headers: { x: { exact: "1" } } },
+    { uri: { prefix: "/api" }, port: 8080 },
+  ];
+  it.each(matches.map((earlier) => [JSON.stringify(earlier), earlier] as const))("earlier %s against every later entry", (_, earlier) => {
+    const scope = { namespace: "shop", gateways: ["mesh"] };
+    for (const later of matches) {
+      expect(matchCovers("http", earlier, later, scope, uriConditionOf(earlier), uriConditionOf(later)), JSON.stringify(later)).toBe(matchCovers("http", earlier, later, scope));
+    }
   });
 });
