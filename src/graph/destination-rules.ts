@@ -75,7 +75,12 @@ export function destinationRuleInfo(resource: Resource): DestinationRuleInfo | u
 
 /** The exact-host rules of one host, and the answers shared by the clients looking it up. */
 interface HostRules {
-  /** The rules for exactly this host, by namespace, in Istio's order. */
+  /**
+   * The rules for exactly this host, in Istio's order: of one namespace (`namespace`, the usual
+   * case), or by namespace once the host has rules in several (`byNamespace`).
+   */
+  namespace: string | undefined;
+  rules: DestinationRuleInfo[] | undefined;
   byNamespace: Map<string, DestinationRuleInfo[]> | undefined;
   /**
    * By service namespace: the answer for clients in namespaces with no rule for the host (other than
@@ -128,23 +133,32 @@ export class DestinationRuleIndex {
         else this.wildcardByNamespace.set(rule.namespace, [rule]);
       } else {
         const rules = this.hostRules(rule.host);
-        rules.byNamespace ??= new Map();
-        const same = rules.byNamespace.get(rule.namespace);
-        if (same) same.push(rule);
-        else rules.byNamespace.set(rule.namespace, [rule]);
+        if (rules.byNamespace) {
+          const same = rules.byNamespace.get(rule.namespace);
+          if (same) same.push(rule);
+          else rules.byNamespace.set(rule.namespace, [rule]);
+        } else if (!rules.rules) {
+          rules.namespace = rule.namespace;
+          rules.rules = [rule];
+        } else if (rules.namespace === rule.namespace) {
+          rules.rules.push(rule);
+        } else {
+          rules.byNamespace = new Map([[rules.namespace!, rules.rules], [rule.namespace, [rule]]]);
+          rules.namespace = rules.rules = undefined;
+        }
       }
     }
   }
 
   private hostRules(host: string): HostRules {
     let rules = this.byHost.get(host);
-    if (!rules) this.byHost.set(host, (rules = { byNamespace: undefined, generic: undefined, answers: undefined }));
+    if (!rules) this.byHost.set(host, (rules = { namespace: undefined, rules: undefined, byNamespace: undefined, generic: undefined, answers: undefined }));
     return rules;
   }
 
   /** The rules of a namespace whose host matches `host` (exact-host rules first), in Istio's order. */
   private matchingIn(namespace: string, host: string): readonly DestinationRuleInfo[] {
-    const exact = this.byHost.get(host)?.byNamespace?.get(namespace) ?? NO_RULES;
+    const exact = exactRulesIn(this.byHost.get(host), namespace) ?? NO_RULES;
     const wildcards = this.wildcardByNamespace.get(namespace);
     if (!wildcards) return exact;
     let matching: DestinationRuleInfo[] | undefined;
@@ -174,7 +188,7 @@ export class DestinationRuleIndex {
     // Clients in namespaces with no rule for the host (other than the service's and the root
     // namespace) all get the same answer when the rules that could apply are exported everywhere.
     if (clientNamespace !== serviceNamespace && clientNamespace !== this.rootNamespace) {
-      if (!rules.byNamespace?.has(clientNamespace) && !this.hasWildcardRuleFor(clientNamespace, host)) {
+      if (!exactRulesIn(rules, clientNamespace) && !this.hasWildcardRuleFor(clientNamespace, host)) {
         rules.generic ??= new Map();
         let answer = rules.generic.get(serviceNamespace);
         if (!answer) {
@@ -285,6 +299,12 @@ export class DestinationRuleIndex {
     else this.mergedCache.set(mergedKey, effective);
     return effective;
   }
+}
+
+/** The exact-host rules of a host in a namespace (undefined: none). */
+function exactRulesIn(rules: HostRules | undefined, namespace: string): DestinationRuleInfo[] | undefined {
+  if (!rules) return undefined;
+  return rules.namespace === namespace ? rules.rules : rules.byNamespace?.get(namespace);
 }
 
 /** Whether a rule of a namespace applies to a client: exported to it (when it must be) and selecting it (when it selects). */
