@@ -1,7 +1,7 @@
-import { resourcesOfKind } from "../model/index.js";
+import { resourcesOfKind, type Resource } from "../model/index.js";
 import type { NodePath } from "../load/types.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
-import { ruleUrl, type Rule } from "./types.js";
+import { asArray, asString, readRecord } from "../model/resource.js";
+import { ruleUrl, type Rule, type RuleContext } from "./types.js";
 
 /**
  * `tls-no-ca`: a DestinationRule that originates TLS (`SIMPLE` or `MUTUAL`) without saying which CA
@@ -30,49 +30,69 @@ export const tlsNoCa: Rule = {
     },
   },
   check(context) {
-    for (const resource of resourcesOfKind(context.model, "DestinationRule")) {
+    const resources = resourcesOfKind(context.model, "DestinationRule");
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i];
       if (!resource.group.endsWith("istio.io")) continue;
       const spec = resource.spec;
-      const host = asString(spec.host) ?? "";
-      const hasSelector = spec.workloadSelector !== undefined && spec.workloadSelector !== null;
-      const check = (policy: unknown, base: NodePath, where: { port?: string; subset?: string }) => {
-        const tls = asRecord(asRecord(policy).tls);
-        const mode = asString(tls.mode);
-        if (mode !== "SIMPLE" && mode !== "MUTUAL") return;
-        if (asString(tls.caCertificates)) return;
-        const credentialName = asString(tls.credentialName);
-        if (credentialName && hasSelector) return;
-        const istioCode = where.subset !== undefined ? undefined : where.port !== undefined ? "IST0129" : "IST0128";
-        const portText = where.port !== undefined ? ` port ${where.port}` : "";
-        let messageId = where.subset !== undefined ? "subset" : where.port !== undefined ? "port" : "destination";
-        if (tls.insecureSkipVerify === true) messageId = "skipVerify";
-        else if (credentialName) messageId = "credentialNameIgnored";
-        context.report({
-          messageId,
-          data: {
-            mode,
-            host,
-            port: messageId === "port" ? (where.port ?? "") : portText,
-            subset: where.subset ?? "",
-            credentialName: credentialName ?? "",
-          },
-          resource,
-          path: [...base, "tls", "mode"],
-          istioCode,
-        });
+      const rule: Checked = {
+        context,
+        resource,
+        host: asString(spec.host) ?? "",
+        hasSelector: spec.workloadSelector !== undefined && spec.workloadSelector !== null,
       };
-      const checkPolicy = (policy: unknown, base: NodePath, subset?: string) => {
-        check(policy, base, { subset });
-        asArray(asRecord(policy).portLevelSettings).forEach((setting, index) => {
-          const port = asRecord(asRecord(setting).port).number;
-          check(setting, [...base, "portLevelSettings", index], { subset, port: port === undefined ? "" : String(port) });
-        });
-      };
-      checkPolicy(spec.trafficPolicy, ["spec", "trafficPolicy"]);
-      asArray(spec.subsets).forEach((entry, index) => {
-        const subset = asRecord(entry);
-        checkPolicy(subset.trafficPolicy, ["spec", "subsets", index, "trafficPolicy"], asString(subset.name) ?? String(index));
-      });
+      checkPolicy(rule, spec.trafficPolicy, undefined, undefined);
+      const subsets = asArray(spec.subsets);
+      for (let index = 0; index < subsets.length; index++) {
+        const subset = readRecord(subsets[index]);
+        checkPolicy(rule, subset.trafficPolicy, index, asString(subset.name) ?? String(index));
+      }
     }
   },
 };
+
+/** The DestinationRule being checked. */
+interface Checked {
+  context: RuleContext;
+  resource: Resource;
+  host: string;
+  hasSelector: boolean;
+}
+
+/** A traffic policy (top-level, or of the subset at `subsetIndex`) and its port-level settings. */
+function checkPolicy(rule: Checked, policy: unknown, subsetIndex: number | undefined, subset: string | undefined): void {
+  checkTls(rule, policy, subsetIndex, subset, undefined, undefined);
+  const settings = asArray(readRecord(policy).portLevelSettings);
+  for (let index = 0; index < settings.length; index++) {
+    const port = readRecord(readRecord(settings[index]).port).number;
+    checkTls(rule, settings[index], subsetIndex, subset, index, port === undefined ? "" : String(port));
+  }
+}
+
+function checkTls(rule: Checked, policy: unknown, subsetIndex: number | undefined, subset: string | undefined, portIndex: number | undefined, port: string | undefined): void {
+  const tls = readRecord(readRecord(policy).tls);
+  const mode = asString(tls.mode);
+  if (mode !== "SIMPLE" && mode !== "MUTUAL") return;
+  if (asString(tls.caCertificates)) return;
+  const credentialName = asString(tls.credentialName);
+  if (credentialName && rule.hasSelector) return;
+  const istioCode = subset !== undefined ? undefined : port !== undefined ? "IST0129" : "IST0128";
+  const portText = port !== undefined ? ` port ${port}` : "";
+  let messageId = subset !== undefined ? "subset" : port !== undefined ? "port" : "destination";
+  if (tls.insecureSkipVerify === true) messageId = "skipVerify";
+  else if (credentialName) messageId = "credentialNameIgnored";
+  const base: NodePath = subsetIndex === undefined ? ["spec", "trafficPolicy"] : ["spec", "subsets", subsetIndex, "trafficPolicy"];
+  rule.context.report({
+    messageId,
+    data: {
+      mode,
+      host: rule.host,
+      port: messageId === "port" ? (port ?? "") : portText,
+      subset: subset ?? "",
+      credentialName: credentialName ?? "",
+    },
+    resource: rule.resource,
+    path: portIndex === undefined ? [...base, "tls", "mode"] : [...base, "portLevelSettings", portIndex, "tls", "mode"],
+    istioCode,
+  });
+}
