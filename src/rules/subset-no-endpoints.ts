@@ -2,6 +2,7 @@ import leven from "leven";
 import { outboundClusterName } from "../graph/envoy.js";
 import type { DestinationRuleInfo, MeshGraph, MeshService, RouteDestination, VirtualServiceInfo, Workload } from "../graph/index.js";
 import { judgeSubsetDestinations } from "./missing-subset.js";
+import { hasKeys } from "../model/resource.js";
 import type { NodePath } from "../load/types.js";
 import { ruleUrl, type Rule, type RuleContext } from "./types.js";
 
@@ -55,10 +56,10 @@ export const subsetNoEndpoints: Rule = {
       const workloads = graph.workloadsOf(service);
       const verdicts = rule.subsets.map((subset) => {
         const { compared, topology } = splitTopology(subset.labels);
-        const selected = Object.keys(compared).length === 0 || workloads.some((w) => matches(compared, w.labels));
+        const selected = !hasKeys(compared) || workloads.some((w) => matches(compared, w.labels));
         return { subset, compared, topology, selected };
       });
-      const anySelected = verdicts.some((v) => v.selected && Object.keys(v.compared).length > 0);
+      const anySelected = verdicts.some((v) => v.selected && hasKeys(v.compared));
       rule.subsets.forEach((subset, index) => {
         const { compared, topology, selected } = verdicts[index];
         if (selected) return;
@@ -160,11 +161,13 @@ export function isTopologyLabel(key: string): boolean {
   );
 }
 
-function splitTopology(labels: Readonly<Record<string, string>>): { compared: Readonly<Record<string, string>>; topology: string[] } {
+const NO_TOPOLOGY: readonly string[] = Object.freeze([]);
+
+function splitTopology(labels: Readonly<Record<string, string>>): { compared: Readonly<Record<string, string>>; topology: readonly string[] } {
   // Usually no topology label and only string values: the labels as they are.
   let plain = true;
   for (const key in labels) if (typeof labels[key] !== "string" || isTopologyLabel(key)) plain = false;
-  if (plain) return { compared: labels, topology: [] };
+  if (plain) return { compared: labels, topology: NO_TOPOLOGY };
   const compared: Record<string, string> = {};
   const topology: string[] = [];
   for (const [key, value] of Object.entries(labels)) {
