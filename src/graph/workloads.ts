@@ -214,6 +214,8 @@ export class SelectorIndex<T> {
   private readonly byKey = new Map<string, Map<unknown, number[]>>();
   /** Items without a selector or with an empty one: they select everything. */
   private readonly unkeyed: number[] = [];
+  /** The keys of `byKey`, in its order (made on first use). */
+  private keys?: string[];
 
   constructor(
     readonly items: readonly T[],
@@ -237,10 +239,13 @@ export class SelectorIndex<T> {
 
   /** The items whose selector selects these labels. */
   selecting(labels: Readonly<Record<string, string>>): T[] {
+    // Asked once per workload: the keys as a list, indexed loops (no iterator or entry per step).
+    this.keys ??= [...this.byKey.keys()];
     let positions: number[] = this.unkeyed;
     let sorted = true;
-    for (const [key, values] of this.byKey) {
-      const list = values.get(labels[key]);
+    for (let k = 0; k < this.keys.length; k++) {
+      const key = this.keys[k];
+      const list = this.byKey.get(key)!.get(labels[key]);
       if (!list) continue;
       if (positions.length === 0) positions = list;
       else {
@@ -250,8 +255,8 @@ export class SelectorIndex<T> {
     }
     if (!sorted) positions.sort((a, b) => a - b);
     const found: T[] = [];
-    for (const position of positions) {
-      const item = this.items[position];
+    for (let i = 0; i < positions.length; i++) {
+      const item = this.items[positions[i]];
       if (selects(this.selectorOf(item), labels)) found.push(item);
     }
     return found;

@@ -1,5 +1,5 @@
 import type { MeshService, ServicePort, Workload } from "../graph/types.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, hasKeys } from "../model/resource.js";
 import { distinct, workloadName } from "./sidecar-selector.js";
 import { ruleUrl, type Rule } from "./types.js";
 
@@ -11,13 +11,12 @@ function isWaypoint(workload: Workload): boolean {
 
 /** The Kubernetes Services (same namespace, non-empty selector) that select a workload's pods. */
 function selectingServices(services: readonly MeshService[]): MeshService[] {
-  return services.filter(
-    (service) =>
-      service.origin === "Service" &&
-      service.resolution !== "ExternalName" &&
-      service.selector !== undefined &&
-      Object.keys(service.selector).length > 0,
-  );
+  const selecting: MeshService[] = [];
+  for (let i = 0; i < services.length; i++) {
+    const service = services[i];
+    if (service.origin === "Service" && service.resolution !== "ExternalName" && service.selector !== undefined && hasKeys(service.selector)) selecting.push(service);
+  }
+  return selecting;
 }
 
 /** The Kubernetes `protocol` field of a Service port as written (default TCP). */
@@ -81,7 +80,9 @@ export const deploymentServices: Rule = {
   },
   check(context) {
     const { graph } = context;
-    for (const workload of distinct(graph.workloads, (item) => item.resource.key)) {
+    const workloads = distinct(graph.workloads, (item) => item.resource.key);
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w];
       // Istio's analyzer considers workloads that run a sidecar; Services do not select WorkloadEntries here.
       if (workload.kind === "WorkloadEntry" || !workload.sidecar.injected || isWaypoint(workload)) continue;
       const selecting = selectingServices(graph.servicesOf(workload));
