@@ -71,30 +71,39 @@ interface ConflictGroup {
  * overlaps (wildcards included).
  */
 function conflictGroups(virtualServices: readonly VirtualServiceInfo[]): ConflictGroup[] {
-  const byScopedHost = new Map<string, ConflictGroup>();
-  for (const vs of virtualServices) {
+  // The groups in the order they are first met: public ones found by host, the others by `scope/host`.
+  const groups: ConflictGroup[] = [];
+  const publicByHost = new Map<string, ConflictGroup>();
+  const scopedByKey = new Map<string, ConflictGroup>();
+  const add = (scope: string, vs: VirtualServiceInfo, hostIndex: number) => {
+    const host = vs.hosts[hostIndex].host;
+    const key = scope === "*" ? host : `${scope}/${host}`;
+    const found = scope === "*" ? publicByHost : scopedByKey;
+    let group = found.get(key);
+    if (!group) {
+      found.set(key, (group = { scope, host, members: [] }));
+      groups.push(group);
+    }
+    // The same object given twice (two files with one name) is one VirtualService: the last apply wins.
+    if (!group.members.some((member) => member.vs.resource.key === vs.resource.key)) group.members.push({ vs, hostIndex });
+  };
+  for (let v = 0; v < virtualServices.length; v++) {
+    const vs = virtualServices[v];
     if (!vs.gateways.some((g) => g.gateway === "mesh")) continue;
-    const scopes = vs.exportTo === "*" ? ["*"] : [...vs.exportTo];
-    for (const scope of scopes) {
-      vs.hosts.forEach((host, hostIndex) => {
-        const key = `${scope}/${host.host}`;
-        let group = byScopedHost.get(key);
-        if (!group) byScopedHost.set(key, (group = { scope, host: host.host, members: [] }));
-        // The same object given twice (two files with one name) is one VirtualService: the last apply wins.
-        if (!group.members.some((member) => member.vs.resource.key === vs.resource.key)) group.members.push({ vs, hostIndex });
-      });
+    if (vs.exportTo === "*") {
+      for (let h = 0; h < vs.hosts.length; h++) add("*", vs, h);
+    } else {
+      for (const scope of vs.exportTo) for (let h = 0; h < vs.hosts.length; h++) add(scope, vs, h);
     }
   }
-  const publicGroups = [...byScopedHost.values()].filter((group) => group.scope === "*");
+  const publicGroups = groups.filter((group) => group.scope === "*");
   // Public groups by exact host, and those with a wildcard host: a host without wildcard overlaps
   // only these (kept in the order of `publicGroups`).
-  const publicByHost = new Map<string, ConflictGroup>();
   const publicWildcards: ConflictGroup[] = [];
   const position = new Map<ConflictGroup, number>();
   for (const group of publicGroups) {
     position.set(group, position.size);
     if (group.host.startsWith("*")) publicWildcards.push(group);
-    else publicByHost.set(group.host, group);
   }
   const overlapping = (host: string): readonly ConflictGroup[] => {
     if (host.startsWith("*")) return publicGroups;
@@ -103,15 +112,20 @@ function conflictGroups(virtualServices: readonly VirtualServiceInfo[]): Conflic
     return [exact, ...publicWildcards].sort((a, b) => position.get(a)! - position.get(b)!);
   };
   const conflicts: ConflictGroup[] = [];
-  for (const group of byScopedHost.values()) {
-    const members = [...group.members];
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g];
+    let members = group.members;
     if (group.scope !== "*") {
       for (const publicGroup of overlapping(group.host)) {
         if (!hostsIntersect(group.host, publicGroup.host)) continue;
-        for (const member of publicGroup.members) if (!members.some((m) => m.vs.resource.key === member.vs.resource.key)) members.push(member);
+        for (const member of publicGroup.members) {
+          if (members.some((m) => m.vs.resource.key === member.vs.resource.key)) continue;
+          if (members === group.members) members = [...members];
+          members.push(member);
+        }
       }
     }
-    if (members.length > 1) conflicts.push({ ...group, members });
+    if (members.length > 1) conflicts.push({ ...group, members: members === group.members ? [...members] : members });
   }
   return conflicts;
 }
