@@ -553,7 +553,7 @@ export class OutboundScope {
       if (route.protocol === "http") continue;
       const applies =
         route.matches.length === 0 ||
-        route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, ["mesh"]));
+        route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, ["mesh"], vs.namespace));
       if (!applies) continue;
       return weightedDestinations(route.destinations, (destination) => this.destinationCluster(destination, port));
     }
@@ -577,13 +577,15 @@ export class OutboundScope {
   }
 }
 
-/** Whether a match entry's `gateways` restriction admits one of the given gateways. */
-export function gatewaysAllow(match: Record<string, unknown>, gateways: readonly string[], namespace?: string): boolean {
+/**
+ * Whether a match entry's `gateways` restriction admits one of the given gateways (`mesh` or
+ * `namespace/name` keys), its names resolved against the VirtualService's namespace.
+ */
+export function gatewaysAllow(match: Record<string, unknown>, gateways: readonly string[], namespace: string): boolean {
   const list = asArray(match.gateways).filter((g): g is string => typeof g === "string");
   if (list.length === 0) return true;
   // istiod resolves match gateways against the VirtualService's namespace (ResolveVirtualServiceShortnames).
-  if (namespace !== undefined) return list.some((g) => gateways.includes(resolveGatewayName(g, namespace)));
-  return list.some((g) => gateways.includes(g) || gateways.some((key) => key.endsWith(`/${g}`)));
+  return list.some((g) => gateways.includes(resolveGatewayName(g, namespace)));
 }
 
 /**

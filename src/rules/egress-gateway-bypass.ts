@@ -146,7 +146,7 @@ function applicableRoutes(vs: VirtualServiceInfo, protocol: string, port: number
       (route.matches.length === 0 ||
         route.matches.some((match) => {
           if (match.port !== undefined && match.port !== port) return false;
-          if (!gatewaysAllow(match, [gateway])) return false;
+          if (!gatewaysAllow(match, [gateway], vs.namespace)) return false;
           const sni = asArray(match.sniHosts).filter((h): h is string => typeof h === "string");
           return sni.length === 0 || sni.some((h) => hostsIntersect(h, host));
         })),

@@ -213,7 +213,7 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
     for (let r = 0; r < vs.routes.length; r++) {
       const route = vs.routes[r];
       const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
-      const applies = (gateway: string) => route.matches.some((match) => gatewaysAllow(match, [gateway]));
+      const applies = (gateway: string) => route.matches.some((match) => gatewaysAllow(match, [gateway], vs.namespace));
       const applying = restricted
         ? clients.map((segment) => ({
             groups: segment.groups.filter((group) => applies(group.clients[0].gateway)),

@@ -385,7 +385,7 @@ function scopeClusters(scope: OutboundScope, candidates: MeshService[], routing:
   for (const vs of routing) {
     if (!applied.has(vs) || !vs.hosts.some((h) => scope.virtualServiceFor(h.host) === vs)) continue;
     for (const route of vs.routes) {
-      if (route.matches.length > 0 && !route.matches.some((match) => gatewaysAllow(match, ["mesh"]))) continue;
+      if (route.matches.length > 0 && !route.matches.some((match) => gatewaysAllow(match, ["mesh"], vs.namespace))) continue;
       for (const destination of route.destinations) {
         const service = scope.service(destination.host);
         if (!service || !servers.candidate(service)) continue;

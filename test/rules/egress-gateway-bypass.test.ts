@@ -148,6 +148,23 @@ describe("egress-gateway-bypass", () => {
     expect(texts[0]).toContain("(404 NR)");
   });
 
+  it("a match's short gateway name means the Gateway of the VirtualService's namespace (as istiod resolves it)", async () => {
+    // The Gateway lives in istio-system; the VirtualService (in default) binds it by full name, but its
+    // gateway legs match `istio-egressgateway`, which istiod reads as default/istio-egressgateway.
+    const gateway = GATEWAY.replace("namespace: default}", "namespace: istio-system}");
+    const legs = (name: string) =>
+      virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG)
+        .replace("  gateways: [istio-egressgateway, mesh]", "  gateways: [istio-system/istio-egressgateway, mesh]")
+        .replaceAll("{gateways: [istio-egressgateway]", `{gateways: [${name}]`);
+    const short = CLIENT + SERVICE_ENTRY + gateway + legs("istio-egressgateway");
+    const { ids } = await run(RULE, short, DEMO);
+    expect(ids).toEqual([
+      `${lineOf(short, "hosts: [edition.cnn.com]", short.indexOf("kind: Gateway"))}:13 noGatewayRoute`,
+      `${lineOf(short, "hosts: [edition.cnn.com]", short.indexOf("tls: {mode: PASSTHROUGH}") - 60)}:13 noGatewayRoute`,
+    ]);
+    expect((await run(RULE, CLIENT + SERVICE_ENTRY + gateway + legs("istio-system/istio-egressgateway"), DEMO)).ids).toEqual([]);
+  });
+
   it("the ServiceEntry is not exported to the egress gateway's namespace", async () => {
     const yaml = CLIENT + SERVICE_ENTRY.replace("resolution: DNS", "resolution: DNS\n  exportTo: [.]") + GATEWAY +
       virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);

@@ -216,6 +216,41 @@ spec:
     expect(found[0].message).toContain("DestinationRule shop/web is exported only to shop, not to istio-system");
   });
 
+  it("a match's short gateway name means the gateway of the VirtualService's namespace (as istiod resolves it)", async () => {
+    const gateway = (ns: string) => `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: ${ns}}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+`;
+    // Bound to edge/public only; the first route's match names "public", which here is shop/public.
+    const edgeVs = (matchGateway: string) => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [edge/public]
+  http:
+  - match: [{gateways: [${matchGateway}]}]
+    route:
+    - destination: {host: web.shop.svc.cluster.local, subset: v9}
+  - route:
+    - destination: {host: web.shop.svc.cluster.local, subset: v1}
+`;
+    const base = service("web", "shop") + dr("web", "shop", "web", ["v1"]) + gateway("shop") + gateway("edge");
+    // istiod never generates the first route for edge/public's proxies: no client misses the subset.
+    expect(await run({ "a.yaml": base + edgeVs("public") })).toEqual([]);
+    // Named in full, it is edge/public's route, and v9 does not exist there.
+    const found = await run({ "a.yaml": base + edgeVs("edge/public") });
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
+    expect(found[0].message).toMatch(/^Destination subset "v9" of "web.shop.svc.cluster.local" does not exist for clients in namespace istio-system \(gateway istio-ingressgateway\)/);
+  });
+
   it("mirrors, and a suggestion for a typo", async () => {
     const files = {
       "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1", "canary"]) + `---
@@ -305,7 +340,7 @@ function judgedOneByOne(graph: MeshGraph) {
     }
     for (const route of vs.routes) {
       const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
-      const applying = restricted ? clients.filter((c) => route.matches.some((match) => gatewaysAllow(match, [c.gateway]))) : clients;
+      const applying = restricted ? clients.filter((c) => route.matches.some((match) => gatewaysAllow(match, [c.gateway], vs.namespace))) : clients;
       for (const destination of [...route.destinations, ...route.mirrors]) {
         if (!destination.subset || destination.host.startsWith("*")) continue;
         const known = graph.services.exact(destination.host).length > 0 || graph.services.lookup(destination.host, vs.namespace) !== undefined;
