@@ -64,7 +64,7 @@ export class Discoverer {
         const ignored = await this.isIgnored(absolute, false);
         add({ path: absolute, ...(ignored ? { ignoredExplicitly: true } : {}) });
       } else if (info?.isDirectory()) {
-        await this.walk(absolute, add, result.warnings, new Set());
+        await this.walk(absolute, add, result.warnings, new Set(), await this.layersWithin(absolute));
       } else if ((glob ??= await import("glob")).hasMagic(pattern, { windowsPathsNoEscape: false })) {
         const matches = await glob.glob(pattern, {
           cwd: this.options.cwd,
@@ -85,11 +85,16 @@ export class Discoverer {
     return result;
   }
 
+  /**
+   * Walks a directory. `layers` are the ignore layers that apply to its entries (those of the
+   * working directory down to this one), so each entry is judged without looking them up again.
+   */
   private async walk(
     directory: string,
     add: (file: DiscoveredFile) => void,
     warnings: string[],
     visiting: Set<string>,
+    layers: readonly IgnoreLayer[],
   ): Promise<void> {
     let real: string;
     try {
@@ -127,10 +132,11 @@ export class Discoverer {
       }
       if (isDirectory) {
         if (ALWAYS_SKIPPED.has(entry.name)) continue;
-        if (await this.isIgnored(path, true)) continue;
-        await this.walk(path, add, warnings, visiting);
+        if (ignoredBy(layers, path, true)) continue;
+        const own = this.options.useIgnoreFiles && this.inside(path) ? await this.layer(path) : null;
+        await this.walk(path, add, warnings, visiting, own ? [...layers, own] : layers);
       } else if (isFile && MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) {
-        if (await this.isIgnored(path, false)) continue;
+        if (ignoredBy(layers, path, false)) continue;
         add({ path });
       }
     }
@@ -139,30 +145,37 @@ export class Discoverer {
 
   /** Whether any ignore layer from the working directory down to the file's directory ignores it. */
   private async isIgnored(path: string, isDirectory: boolean): Promise<boolean> {
-    const candidates = [this.root];
-    if (this.options.useIgnoreFiles) {
-      const relativeDir = relative(this.options.cwd, resolve(path, ".."));
-      const inside = !relativeDir.startsWith("..") && !relativeDir.startsWith(sep);
-      const dirs = [this.options.cwd];
-      if (inside && relativeDir) {
-        let current = this.options.cwd;
-        for (const part of relativeDir.split(sep)) {
-          current = join(current, part);
-          dirs.push(current);
-        }
-      }
-      for (const dir of dirs) {
-        const layer = await this.layer(dir);
-        if (layer) candidates.push(layer);
+    return ignoredBy(await this.layersWithin(resolve(path, "..")), path, isDirectory);
+  }
+
+  /**
+   * The ignore layers that apply to the entries of a directory: the extra patterns, then the ignore
+   * files of the working directory and of each directory below it down to this one (none of them
+   * for a directory outside the working directory).
+   */
+  private async layersWithin(directory: string): Promise<IgnoreLayer[]> {
+    const layers = this.options.ignorePatterns.length > 0 ? [this.root] : [];
+    if (!this.options.useIgnoreFiles) return layers;
+    const relativeDir = relative(this.options.cwd, directory);
+    const dirs = [this.options.cwd];
+    if (this.inside(directory) && relativeDir) {
+      let current = this.options.cwd;
+      for (const part of relativeDir.split(sep)) {
+        current = join(current, part);
+        dirs.push(current);
       }
     }
-    for (const layer of candidates) {
-      const rel = relative(layer.base, path);
-      if (!rel || rel.startsWith("..")) continue;
-      const posix = rel.split(sep).join("/") + (isDirectory ? "/" : "");
-      if (layer.rules.ignores(posix)) return true;
+    for (const dir of dirs) {
+      const layer = await this.layer(dir);
+      if (layer) layers.push(layer);
     }
-    return false;
+    return layers;
+  }
+
+  /** Whether a path is the working directory or below it. */
+  private inside(path: string): boolean {
+    const rel = relative(this.options.cwd, path);
+    return !rel.startsWith("..") && !rel.startsWith(sep);
   }
 
   private async layer(dir: string): Promise<IgnoreLayer | null> {
@@ -179,4 +192,15 @@ export class Discoverer {
   private display(path: string): string {
     return relative(this.options.cwd, path) || ".";
   }
+}
+
+/** Whether one of the layers ignores a path (layers whose directory does not hold the path do not apply). */
+function ignoredBy(layers: readonly IgnoreLayer[], path: string, isDirectory: boolean): boolean {
+  for (const layer of layers) {
+    const rel = relative(layer.base, path);
+    if (!rel || rel.startsWith("..")) continue;
+    const posix = rel.split(sep).join("/") + (isDirectory ? "/" : "");
+    if (layer.rules.ignores(posix)) return true;
+  }
+  return false;
 }
