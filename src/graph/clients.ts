@@ -11,7 +11,7 @@
  * and M VirtualServices has N × M (scope, VirtualService) pairs but usually one group.
  */
 import type { MeshGraph } from "./index.js";
-import { gatewayVirtualServices, type OutboundScope } from "./outbound.js";
+import type { OutboundScope } from "./outbound.js";
 import { serverHostsFor, type Proxy } from "./proxies.js";
 import type { VirtualServiceInfo } from "./virtual-services.js";
 
@@ -102,7 +102,7 @@ export function virtualServiceUsers(graph: MeshGraph): ReadonlyMap<VirtualServic
     if (proxy.kind !== "gateway") continue;
     const gatewayProxy = graph.gatewayProxy(proxy);
     for (const gateway of gatewayProxy.gateways()) {
-      for (const vs of gatewayVirtualServices(graph, gateway.key, proxy.namespace)) {
+      for (const vs of gatewayProxy.virtualServicesFor(gateway)) {
         if (!gateway.servers.some((server) => serverHostsFor(server, vs).length > 0)) continue;
         let segments = users.get(vs);
         if (!segments) users.set(vs, (segments = [{ groups: [], clients: [] }]));

@@ -257,7 +257,7 @@ export class DestinationRuleIndex {
     }
     if (!best) return undefined;
     // One rule applies (the usual case): its result alone, built once per scope.
-    if (applying === 1) return this.singleCache[scope].get(best) ?? this.merge([best], scope, namespace);
+    if (applying === 1) return this.merge([best], scope, namespace);
     // Rules for that host merge; rules with a workload selector only merge among themselves, and a
     // selected rule takes precedence.
     const selected: DestinationRuleInfo[] = [];

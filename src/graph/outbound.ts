@@ -86,7 +86,7 @@ function sharedIndexes(graph: MeshGraph): SharedIndexes {
         if (!list) byGateway.set(gateway, [vs]);
         else if (list[list.length - 1] !== vs) list.push(vs);
       }
-      if (!vs.gateways.some((g) => g.gateway === "mesh")) return;
+      if (!meshBound(vs)) return;
       const list = meshBoundByNamespace.get(vs.namespace);
       if (list) list.push(position);
       else meshBoundByNamespace.set(vs.namespace, [position]);
@@ -652,7 +652,7 @@ export function graphDelegateResolver(graph: MeshGraph): DelegateResolver {
   }
   const found = byName;
   return (ref, root) =>
-    found.get(`${ref.namespace}/${ref.name}`)?.find((vs) => vs.namespace === ref.namespace && vs.name === ref.name && isExportedTo(vs.exportTo, root.namespace));
+    found.get(`${ref.namespace}/${ref.name}`)?.find((vs) => isExportedTo(vs.exportTo, root.namespace));
 }
 
 /** One HTTP route after delegation: the route, the VirtualService it comes from and its match entries. */

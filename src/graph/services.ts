@@ -207,7 +207,8 @@ function serviceEntryServices(resource: Resource): MeshService[] {
 export class ServiceRegistry {
   readonly services: MeshService[] = [];
   private readonly byHost = new Map<string, MeshService[]>();
-  private readonly wildcards: MeshService[] = [];
+  /** The entries with a wildcard host (`*.example.com`), in order. */
+  readonly wildcards: MeshService[] = [];
 
   constructor(model: MeshModel, domainSuffix = "cluster.local") {
     for (const resource of resourcesOfKind(model, "Service")) {

@@ -133,7 +133,7 @@ export class Discoverer {
       if (isDirectory) {
         if (ALWAYS_SKIPPED.has(entry.name)) continue;
         if (ignoredBy(layers, path, true)) continue;
-        const own = this.options.useIgnoreFiles && this.inside(path) ? await this.layer(path) : null;
+        const own = this.options.useIgnoreFiles && isInside(relative(this.options.cwd, path)) ? await this.layer(path) : null;
         await this.walk(path, add, warnings, visiting, own ? [...layers, own] : layers);
       } else if (isFile && MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) {
         if (ignoredBy(layers, path, false)) continue;
@@ -158,7 +158,7 @@ export class Discoverer {
     if (!this.options.useIgnoreFiles) return layers;
     const relativeDir = relative(this.options.cwd, directory);
     const dirs = [this.options.cwd];
-    if (this.inside(directory) && relativeDir) {
+    if (relativeDir && isInside(relativeDir)) {
       let current = this.options.cwd;
       for (const part of relativeDir.split(sep)) {
         current = join(current, part);
@@ -172,11 +172,6 @@ export class Discoverer {
     return layers;
   }
 
-  /** Whether a path is the working directory or below it. */
-  private inside(path: string): boolean {
-    const rel = relative(this.options.cwd, path);
-    return !rel.startsWith("..") && !rel.startsWith(sep);
-  }
 
   private async layer(dir: string): Promise<IgnoreLayer | null> {
     if (this.layers.has(dir)) return this.layers.get(dir) ?? null;
@@ -203,4 +198,9 @@ function ignoredBy(layers: readonly IgnoreLayer[], path: string, isDirectory: bo
     if (layer.rules.ignores(posix)) return true;
   }
   return false;
+}
+
+/** Whether a path relative to the working directory is the working directory or below it. */
+function isInside(relativePath: string): boolean {
+  return !relativePath.startsWith("..") && !relativePath.startsWith(sep);
 }

@@ -236,7 +236,6 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
       }
     }
   }
-  lastSpecial = undefined;
   judgedCache.set(graph, judged);
   return judged;
 }
@@ -468,10 +467,11 @@ function verdict(client: SubsetClient, judged: HostVerdicts): Verdict | undefine
 /** Not a Kubernetes namespace name (it has a dot): a client namespace nothing in the input names. */
 const UNNAMED_NAMESPACE = "mesh-lint.unnamed-namespace";
 
-/** Per graph: the service entries with a wildcard host. */
-const wildcardServices = new WeakMap<MeshGraph, MeshService[]>();
-/** The last answer of {@link specialNamespaces} (the destinations of a VirtualService mostly share a host). */
-let lastSpecial: { graph: MeshGraph; host: string; hostNamespace?: string; found: readonly string[] | undefined } | undefined;
+/**
+ * Per graph and host: the answer of {@link specialNamespaces}, and the `hostNamespace` it used (undefined:
+ * it holds for any), so that the many destinations naming one host ask once.
+ */
+const specialCache = new WeakMap<MeshGraph, Map<string, { hostNamespace?: string; found: readonly string[] | undefined }>>();
 
 /**
  * The client namespaces (of scopes no Sidecar narrows) from which a destination host may resolve
@@ -490,8 +490,10 @@ let lastSpecial: { graph: MeshGraph; host: string; hostNamespace?: string; found
  * placeholder namespace): then every client is judged on its own.
  */
 function specialNamespaces(graph: MeshGraph, host: string, judgement: HostVerdicts): readonly string[] | undefined {
-  const last = lastSpecial;
-  if (last && last.graph === graph && last.host === host && (last.hostNamespace === undefined || last.hostNamespace === judgement.hostNamespace)) return last.found;
+  let byHost = specialCache.get(graph);
+  if (!byHost) specialCache.set(graph, (byHost = new Map()));
+  const known = byHost.get(host);
+  if (known && (known.hostNamespace === undefined || known.hostNamespace === judgement.hostNamespace)) return known.found;
   const special: string[] = [];
   const entries = graph.services.exact(host);
   for (let i = 0; i < entries.length; i++) {
@@ -499,9 +501,7 @@ function specialNamespaces(graph: MeshGraph, host: string, judgement: HostVerdic
     addExportTo(special, entries[i].exportTo);
   }
   if (!entries.some((entry) => entry.exportTo === "*")) {
-    let wildcards = wildcardServices.get(graph);
-    if (!wildcards) wildcardServices.set(graph, (wildcards = graph.services.services.filter((service) => service.hostname.startsWith("*"))));
-    for (const service of wildcards) if (hostMatches(service.hostname, host)) addExportTo(special, service.exportTo);
+    for (const service of graph.services.wildcards) if (hostMatches(service.hostname, host)) addExportTo(special, service.exportTo);
   }
   let found: readonly string[] | undefined;
   let hostNamespace: string | undefined;
@@ -512,7 +512,7 @@ function specialNamespaces(graph: MeshGraph, host: string, judgement: HostVerdic
     else addRuleNamespaces(graph, special, host, (hostNamespace = judgement.hostNamespace));
     found = special;
   }
-  lastSpecial = { graph, host, hostNamespace, found };
+  byHost.set(host, { hostNamespace, found });
   return found;
 }
 
@@ -543,9 +543,6 @@ function addRuleNamespace(special: string[], rule: DestinationRuleInfo): void {
 interface HostRules {
   exact: Map<string, DestinationRuleInfo[]>;
   wildcards: DestinationRuleInfo[];
-  /** By host as written, and the rules' order: built on first use (for messages). */
-  written?: Map<string, DestinationRuleInfo[]>;
-  order?: Map<DestinationRuleInfo, number>;
 }
 
 const hostRulesCache = new WeakMap<MeshGraph, HostRules>();
@@ -573,20 +570,8 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * is written so, in the order of `graph.destinationRules.rules`.
  */
 function rulesFor(graph: MeshGraph, host: string, written?: string): DestinationRuleInfo[] {
-  const index = hostRules(graph);
-  if (!index.order) {
-    const order = new Map<DestinationRuleInfo, number>();
-    const byWritten = new Map<string, DestinationRuleInfo[]>();
-    for (const rule of graph.destinationRules.rules) {
-      order.set(rule, order.size);
-      push(byWritten, rule.hostWritten, rule);
-    }
-    [index.order, index.written] = [order, byWritten];
-  }
-  const { exact, wildcards, order } = index;
-  const found = [...(exact.get(host) ?? []), ...wildcards.filter((rule) => hostMatches(rule.host, host))];
-  if (written !== undefined) for (const rule of index.written!.get(written) ?? []) if (!found.includes(rule)) found.push(rule);
-  return found.sort((a, b) => order.get(a)! - order.get(b)!);
+  // Only messages ask: one pass over the rules, already in order.
+  return graph.destinationRules.rules.filter((rule) => hostMatches(rule.host, host) || (written !== undefined && rule.hostWritten === written));
 }
 
 /** The namespace of a Kubernetes service FQDN (`name.ns.svc.<suffix>`). */

@@ -55,20 +55,11 @@ function stringCondition(value: unknown, subject: Subject): StringCondition {
   return { kind, value: text };
 }
 
-const uriConditions = new WeakMap<Record<string, unknown>, StringCondition>();
-
 /** The `uri` condition of an HTTP match entry, for callers that compare one entry with many (see {@link matchCovers}). */
 export type UriCondition = StringCondition;
 
 export function uriConditionOf(match: Record<string, unknown>): UriCondition {
   return stringCondition(match.uri, "path");
-}
-
-/** The `uri` condition of an HTTP match entry (remembered per entry). */
-function uriCondition(match: Record<string, unknown>): StringCondition {
-  let found = uriConditions.get(match);
-  if (!found) uriConditions.set(match, (found = stringCondition(match.uri, "path")));
-  return found;
 }
 
 function hasCase(text: string): boolean {
@@ -215,7 +206,7 @@ export function matchCovers(
   // The URI first: routes mostly differ by path (and entries are compared with many others).
   if (
     protocol === "http" &&
-    !implies(earlierUri ?? uriCondition(earlier), laterUri ?? uriCondition(later), earlier.ignoreUriCase === true, later.ignoreUriCase === true)
+    !implies(earlierUri ?? uriConditionOf(earlier), laterUri ?? uriConditionOf(later), earlier.ignoreUriCase === true, later.ignoreUriCase === true)
   ) {
     return false;
   }

@@ -67,12 +67,9 @@ function labelMap(r: Report, value: unknown, path: Path): void {
   if (!m) return;
   for (const k of Object.keys(m)) {
     const v = m[k];
-    // Most keys and values are valid: their (empty) error lists are not iterated.
-    const keyErrors = qualifiedNameErrors(k);
-    if (keyErrors.length > 0) for (const e of keyErrors) r.invalid([...path, k], k, e, path.length);
+    for (const e of qualifiedNameErrors(k)) r.invalid([...path, k], k, e, path.length);
     if (typeof v !== "string") continue;
-    const valueErrors = labelValueErrors(v);
-    if (valueErrors.length > 0) for (const e of valueErrors) r.invalid([...path, k], v, e, path.length);
+    for (const e of labelValueErrors(v)) r.invalid([...path, k], v, e, path.length);
   }
 }
 

@@ -23,7 +23,7 @@ const DNS1035_LABEL_MSG =
   "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
 /** What a valid value has: one shared, frozen empty list (most values are valid; no list is made for them). */
-const NO_ERRORS: readonly string[] = Object.freeze([]);
+export const NO_ERRORS: readonly string[] = Object.freeze([]);
 
 /** Errors of `IsDNS1123Subdomain`. */
 export function dns1123SubdomainErrors(value: string): readonly string[] {
@@ -45,7 +45,7 @@ export function dns1123LabelErrors(value: string): readonly string[] {
 
 /** Errors of `IsQualifiedName` (label and annotation keys). */
 export function qualifiedNameErrors(value: string): readonly string[] {
-  if (value.length > 0 && value.length <= 63 && !value.includes("/") && QUALIFIED_NAME.test(value)) return NO_ERRORS;
+  if (value.length <= 63 && !value.includes("/") && QUALIFIED_NAME.test(value)) return NO_ERRORS;
   const errs: string[] = [];
   const parts = value.split("/");
   let name: string;

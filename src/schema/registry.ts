@@ -18,6 +18,7 @@ import {
   type StructuralValidator,
 } from "./structural.js";
 import type { SchemaProblem } from "./types.js";
+import { splitApiVersion } from "../model/kinds.js";
 
 interface IndexEntry {
   file: string;
@@ -67,12 +68,6 @@ export function validatorKey(file: string, statusSubresource: boolean): string {
   return statusSubresource ? `${file}#status` : file;
 }
 
-interface KindLookup {
-  group: string;
-  version: string;
-  def: KindDefinition | undefined;
-}
-
 interface PrecompiledEntry {
   module: string;
   sha1: string;
@@ -83,12 +78,6 @@ const VALIDATORS_DIR = new URL("../../dist/validators/", import.meta.url);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.lastIndexOf("/");
-  if (slash < 0) return { group: "", version: apiVersion };
-  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 const DEFAULT_SCHEMAS_DIR = new URL("../../schemas/istio/", import.meta.url);
@@ -105,8 +94,6 @@ export class SchemaRegistry {
   private compiledCount = 0;
   private readonly usePrecompiled: boolean;
   private precompiledIndex: Record<string, PrecompiledEntry> | null | undefined;
-  /** apiVersion → kind → what {@link lookup} found. */
-  private readonly lookups = new Map<string, Map<string, KindLookup>>();
 
   constructor(options: SchemaRegistryOptions = {}) {
     const dir = options.schemasDir ?? DEFAULT_SCHEMAS_DIR;
@@ -175,26 +162,10 @@ export class SchemaRegistry {
     return (this.runtimeKinds.get(group)?.size ?? 0) > 0 || (this.bundled().get(group)?.size ?? 0) > 0;
   }
 
-  /**
-   * The group, version and definition of an apiVersion and kind, looked up once per pair (a run
-   * asks for the same few pairs for every object); forgotten when a CRD is added.
-   */
-  private lookup(apiVersion: string, kind: string): KindLookup {
-    let byKind = this.lookups.get(apiVersion);
-    if (byKind === undefined) this.lookups.set(apiVersion, (byKind = new Map()));
-    let found = byKind.get(kind);
-    if (found === undefined) {
-      const { group, version } = splitApiVersion(apiVersion);
-      found = { group, version, def: this.definition(group, kind) };
-      byKind.set(kind, found);
-    }
-    return found;
-  }
-
   /** Whether a schema is known for exactly this apiVersion and kind. */
   knows(apiVersion: string, kind: string): boolean {
-    const { def, version } = this.lookup(apiVersion, kind);
-    return def?.versions.has(version) ?? false;
+    const { group, version } = splitApiVersion(apiVersion);
+    return this.definition(group, kind)?.versions.has(version) ?? false;
   }
 
   /**
@@ -251,7 +222,6 @@ export class SchemaRegistry {
     let byKind = this.runtimeKinds.get(def.group);
     if (!byKind) this.runtimeKinds.set(def.group, (byKind = new Map()));
     byKind.set(kind, def);
-    this.lookups.clear();
     return [];
   }
 
@@ -312,8 +282,9 @@ export class SchemaRegistry {
     const apiVersion = object.apiVersion;
     const kind = object.kind;
     if (typeof apiVersion !== "string" || typeof kind !== "string") return [];
-    const { group, version, def } = this.lookup(apiVersion, kind);
+    const { group, version } = splitApiVersion(apiVersion);
     if (group === "") return [];
+    const def = this.definition(group, kind);
     if (!def) {
       if (!this.ownsGroup(group)) return [];
       const kinds = new Set<string>([...(this.runtimeKinds.get(group)?.keys() ?? []), ...(this.bundled().get(group)?.keys() ?? [])]);

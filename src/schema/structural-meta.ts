@@ -4,7 +4,7 @@
  */
 import type { PathSegment } from "../load/types.js";
 import type { SchemaProblem } from "./types.js";
-import { dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors } from "./names.js";
+import { NO_ERRORS, dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors } from "./names.js";
 
 export { dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors };
 
@@ -134,10 +134,12 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
     const map = labels as Record<string, unknown>;
     for (const key of Object.keys(map)) {
       const value = map[key];
+      const keyErrors = qualifiedNameErrors(key);
+      const valueErrors = typeof value === "string" ? labelValueErrors(value) : NO_ERRORS;
       // Most labels are well formed: nothing to report, no path made.
-      if ((value === null || (typeof value === "string" && labelValueErrors(value).length === 0)) && qualifiedNameErrors(key).length === 0) continue;
+      if ((value === null || typeof value === "string") && keyErrors.length === 0 && valueErrors.length === 0) continue;
       const at: PathSegment[] = [...base, "labels", key];
-      for (const e of qualifiedNameErrors(key)) {
+      for (const e of keyErrors) {
         problems.push({ path: at, severity: 2, source: "apiserver", message: `metadata.labels: Invalid value: ${q(key)}: ${e}` });
       }
       if (value === null) continue;
@@ -145,7 +147,7 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
         problems.push(decodeError(at, "metadata.labels", value, "string"));
         continue;
       }
-      for (const e of labelValueErrors(value)) {
+      for (const e of valueErrors) {
         problems.push({ path: at, severity: 2, source: "apiserver", message: `metadata.labels: Invalid value: ${q(value)}: ${e}` });
       }
     }
@@ -157,12 +159,13 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
     const map = annotations as Record<string, unknown>;
     for (const key of Object.keys(map)) {
       const value = map[key];
-      if (typeof value === "string" && qualifiedNameErrors(key.toLowerCase()).length === 0) {
+      const keyErrors = qualifiedNameErrors(key.toLowerCase());
+      if (typeof value === "string" && keyErrors.length === 0) {
         total += Buffer.byteLength(key) + Buffer.byteLength(value);
         continue;
       }
       const at: PathSegment[] = [...base, "annotations", key];
-      for (const e of qualifiedNameErrors(key.toLowerCase())) {
+      for (const e of keyErrors) {
         problems.push({ path: at, severity: 2, source: "apiserver", message: `metadata.annotations: Invalid value: ${q(key)}: ${e}` });
       }
       if (value === null) continue;

@@ -645,13 +645,19 @@ export class StructuralValidator {
   private readonly statusSubresource: boolean;
   private readonly namespaced: boolean;
   private readonly cel: CelEvaluator;
+  /** Whether the evaluator reads the formatted field path (the default one does not). */
+  private readonly celFieldPath: boolean;
+  /** Whether the walk sees the envelope: only the root's own rules (and a root map schema) read it. */
+  private readonly walkSeesEnvelope: boolean;
 
   constructor(schema: Record<string, unknown>, options: StructuralOptions = {}) {
     this.statusSubresource = options.statusSubresource ?? false;
     this.namespaced = options.namespaced ?? true;
     this.cel = options.cel ?? evaluateCelRule;
+    this.celFieldPath = this.cel !== evaluateCelRule;
     const body = structuralBody(schema, this.statusSubresource);
     this.root = buildNode(body);
+    this.walkSeesEnvelope = this.root.rules !== undefined || this.root.additional !== undefined;
     this.ajvValidate = options.precompiled ?? (options.ajv ?? createAjv()).compile(toAjvSchema(body));
   }
 
@@ -683,16 +689,14 @@ export class StructuralValidator {
 
     const root = this.root;
     if (root.deep) {
-      // Only the root's own rules (and a root map schema) see the envelope: the walk reads nothing
-      // else of it, so the body does otherwise.
       let self = body;
-      if (root.rules !== undefined || root.additional !== undefined) {
+      if (this.walkSeesEnvelope) {
         self = { ...body };
         if (object.apiVersion !== undefined) self.apiVersion = object.apiVersion;
         if (object.kind !== undefined) self.kind = object.kind;
         if (object.metadata !== undefined) self.metadata = object.metadata;
       }
-      walk(self, root, [], { root, cel: this.cel, celFieldPath: this.cel !== evaluateCelRule, stats: this.stats, out: problems, badTypes });
+      walk(self, root, [], { root, cel: this.cel, celFieldPath: this.celFieldPath, stats: this.stats, out: problems, badTypes });
     }
     for (const problem of unknown) problems.push(problem);
     return problems;
