@@ -268,8 +268,7 @@ function percentProblem(p: Problems, parent: Obj, key: string, path: Path): void
   if (v !== undefined && (v < 0 || v > 100)) p.error([...path, key], `percentage ${v} is not in range 0..100`);
 }
 
-function outlierDetectionProblems(p: Problems, od: Obj | undefined, path: Path): void {
-  if (!od) return;
+function outlierDetectionProblems(p: Problems, od: Obj, path: Path): void {
   checkDuration(p, od, "baseEjectionTime", path);
   checkDuration(p, od, "interval", path);
   const ce = num(od.consecutiveErrors);
@@ -342,8 +341,7 @@ function isPrime(x: number): boolean {
 
 const TOPOLOGY_LABELS = new Set(["topology.kubernetes.io/region", "topology.kubernetes.io/zone", "topology.istio.io/subzone"]);
 
-function loadBalancerProblems(p: Problems, lb: Obj | undefined, outlier: Obj | undefined, path: Path): void {
-  if (!lb) return;
+function loadBalancerProblems(p: Problems, lb: Obj, outlier: Obj | undefined, path: Path): void {
   const ch = obj(lb.consistentHash);
   if (ch) {
     const cp = [...path, "consistentHash"];
@@ -408,8 +406,7 @@ function loadBalancerProblems(p: Problems, lb: Obj | undefined, outlier: Obj | u
   }
 }
 
-function localityProblems(p: Problems, lb: Obj | undefined, outlier: Obj | undefined, path: Path): void {
-  if (!lb) return;
+function localityProblems(p: Problems, lb: Obj, outlier: Obj | undefined, path: Path): void {
   if (present(lb.distribute) && present(lb.failover)) {
     p.error(path, "can not simultaneously specify 'distribute' and 'failover'");
     return;
@@ -485,8 +482,7 @@ function localitiesProblem(localities: string[]): string | undefined {
 }
 
 /** ClientTLSSettings (DestinationRule traffic policy, port level, subsets). */
-export function clientTLSProblems(p: Problems, tls: Obj | undefined, path: Path, namespace: string): void {
-  if (!tls) return;
+export function clientTLSProblems(p: Problems, tls: Obj, path: Path, namespace: string): void {
   const cred = s(tls.credentialName);
   if (cred.startsWith("configmap://")) {
     const rest = cred.slice("configmap://".length);

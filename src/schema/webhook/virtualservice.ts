@@ -327,8 +327,7 @@ function authorityRewriteProblems(p: Problems, r: Obj, path: Path): void {
   }
 }
 
-function corsProblems(p: Problems, c: Obj | undefined, path: Path): void {
-  if (!c) return;
+function corsProblems(p: Problems, c: Obj, path: Path): void {
   arr(c.allowOrigins).forEach((o, i) => {
     const origin = obj(o);
     if (!origin) return;
@@ -369,8 +368,7 @@ function percentageProblems(p: Problems, parent: Obj, path: Path): void {
   }
 }
 
-function faultProblems(p: Problems, f: Obj | undefined, path: Path): void {
-  if (!f) return;
+function faultProblems(p: Problems, f: Obj, path: Path): void {
   const abort = obj(f.abort);
   const delay = obj(f.delay);
   if (f.abort == null && f.delay == null) p.error(path, "HTTP fault injection must have an abort and/or a delay");
@@ -440,8 +438,7 @@ function directResponseProblems(p: Problems, dr: Obj, path: Path): void {
   if (st !== undefined && (st < 200 || st > 600)) p.error([...path, "status"], `HTTP status ${st} is not in range 200-599`);
 }
 
-function retryProblems(p: Problems, rt: Obj | undefined, path: Path): void {
-  if (!rt) return;
+function retryProblems(p: Problems, rt: Obj, path: Path): void {
   const attempts = num(rt.attempts) ?? 0;
   if (attempts < 0) p.error([...path, "attempts"], "attempts cannot be negative");
   if (attempts === 0 && (rt.perTryTimeout != null || present(rt.retryOn) || rt.retryRemoteLocalities != null)) {
@@ -459,8 +456,7 @@ function retryProblems(p: Problems, rt: Obj | undefined, path: Path): void {
   }
 }
 
-function rewriteProblems(p: Problems, rw: Obj | undefined, path: Path): void {
-  if (!rw) return;
+function rewriteProblems(p: Problems, rw: Obj, path: Path): void {
   const regex = obj(rw.uriRegexRewrite);
   if (present(rw.uri) && rw.uriRegexRewrite != null) return p.error(path, "rewrite may only contain one of URI or UriRegexRewrite");
   if (!present(rw.uri) && rw.uriRegexRewrite == null && !present(rw.authority)) {
