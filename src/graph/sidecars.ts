@@ -78,33 +78,15 @@ export function sidecarsByNamespace(sidecars: readonly SidecarInfo[]): SidecarsB
 /**
  * The Sidecar resource that scopes a workload's proxy: the oldest one in its namespace whose
  * selector picks it, else the namespace's Sidecar without selector, else the root namespace's.
- * `sidecars`: all of them in Istio's order, or {@link sidecarsByNamespace} of them.
+ * `sidecars`: {@link sidecarsByNamespace} of them (once per proxy of the input: plain loops, no lists made).
  */
-export function sidecarFor(
-  sidecars: readonly SidecarInfo[] | SidecarsByNamespace,
-  workload: Pick<Workload, "namespace" | "labels">,
-  rootNamespace: string,
-): SidecarInfo | undefined {
-  // By namespace (once per proxy of the input): plain loops, no lists made.
-  if (!isSidecarList(sidecars)) {
-    const local = sidecars.get(workload.namespace);
-    if (local) {
-      for (const sidecar of local) if (sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) return sidecar;
-      for (const sidecar of local) if (!sidecar.workloadSelector) return sidecar;
-    }
-    const root = sidecars.get(rootNamespace);
-    if (root) for (const sidecar of root) if (!sidecar.workloadSelector) return sidecar;
-    return undefined;
+export function sidecarFor(sidecars: SidecarsByNamespace, workload: Pick<Workload, "namespace" | "labels">, rootNamespace: string): SidecarInfo | undefined {
+  const local = sidecars.get(workload.namespace);
+  if (local) {
+    for (const sidecar of local) if (sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) return sidecar;
+    for (const sidecar of local) if (!sidecar.workloadSelector) return sidecar;
   }
-  const inNamespace = (namespace: string): readonly SidecarInfo[] => sidecars.filter((sidecar) => sidecar.namespace === namespace);
-  const local = inNamespace(workload.namespace);
-  return (
-    local.find((sidecar) => sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) ??
-    local.find((sidecar) => !sidecar.workloadSelector) ??
-    inNamespace(rootNamespace).find((sidecar) => !sidecar.workloadSelector)
-  );
-}
-
-function isSidecarList(sidecars: readonly SidecarInfo[] | SidecarsByNamespace): sidecars is readonly SidecarInfo[] {
-  return Array.isArray(sidecars);
+  const root = sidecars.get(rootNamespace);
+  if (root) for (const sidecar of root) if (!sidecar.workloadSelector) return sidecar;
+  return undefined;
 }

@@ -1,7 +1,6 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
 import type { OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
-import { sidecarFor } from "../graph/sidecars.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
 import { basename } from "node:path";
 import type { NodePath } from "../load/types.js";
@@ -486,7 +485,7 @@ function analyzeDroppedVirtualServices(state: State): void {
   }
   for (const namespace of graph.namespaces.keys()) {
     if (covered.has(namespace)) continue;
-    const sidecar = sidecarFor(graph.sidecars, { namespace, labels: {} }, graph.mesh.rootNamespace);
+    const sidecar = graph.sidecarOf({ namespace, labels: {} });
     if (!sidecar && !relevant.has(namespace)) continue;
     scopes.push({ scope: graph.outboundScope(namespace, sidecar), label: namespace });
   }

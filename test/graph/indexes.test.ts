@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SharedByIndex, sharedPath } from "../../src/graph/types.js";
-import { sidecarFor, sidecarsByNamespace } from "../../src/graph/sidecars.js";
+import { sidecarFor, sidecarsByNamespace, type SidecarInfo } from "../../src/graph/sidecars.js";
 import { LabelIndex, SelectorIndex, selects, sidecarInjection } from "../../src/graph/workloads.js";
 import type { MeshGraph } from "../../src/graph/index.js";
 import { istio, virtualService } from "../fixtures/manifests.js";
@@ -179,7 +179,7 @@ describe("MeshGraph look-ups through indexes: the same answers as scans", () => 
     const byNamespace = sidecarsByNamespace(graph.sidecars);
     const probes: { namespace: string; labels: Labels }[] = [...graph.workloads, { namespace: "test", labels: {} }, { namespace: "elsewhere", labels: { app: "reviews" } }];
     for (const workload of probes) {
-      const expected = sidecarFor(graph.sidecars, workload, "istio-system");
+      const expected = sidecarFromList(graph.sidecars, workload, "istio-system");
       expect(sidecarFor(byNamespace, workload, "istio-system")).toBe(expected);
       expect(graph.sidecarOf(workload)).toBe(expected);
     }
@@ -278,3 +278,14 @@ describe("shared provenance paths", () => {
     expect(made).toBe(2);
   });
 });
+
+/** Istio's Sidecar precedence read straight off the list of Sidecars (in Istio's order): the reference for the index. */
+function sidecarFromList(sidecars: readonly SidecarInfo[], workload: { namespace: string; labels: Labels }, rootNamespace: string): SidecarInfo | undefined {
+  const inNamespace = (namespace: string) => sidecars.filter((sidecar) => sidecar.namespace === namespace);
+  const local = inNamespace(workload.namespace);
+  return (
+    local.find((sidecar) => sidecar.workloadSelector && selects(sidecar.workloadSelector, workload.labels)) ??
+    local.find((sidecar) => !sidecar.workloadSelector) ??
+    inNamespace(rootNamespace).find((sidecar) => !sidecar.workloadSelector)
+  );
+}
