@@ -42,10 +42,11 @@ interface IgnoreLayer {
 
 export class Discoverer {
   private readonly layers = new Map<string, IgnoreLayer | null>();
-  private readonly root: IgnoreLayer;
+  /** The extra patterns: applied after every ignore file, so they have the last word (as ESLint's `--ignore-pattern`). */
+  private readonly extra: IgnoreLayer | undefined;
 
   constructor(private readonly options: DiscoverOptions) {
-    this.root = { base: options.cwd, rules: ignore().add(options.ignorePatterns) };
+    this.extra = options.ignorePatterns.length > 0 ? { base: options.cwd, rules: ignore().add(options.ignorePatterns) } : undefined;
   }
 
   async discover(patterns: string[]): Promise<DiscoverResult> {
@@ -64,7 +65,8 @@ export class Discoverer {
         const ignored = await this.isIgnored(absolute, false);
         add({ path: absolute, ...(ignored ? { ignoredExplicitly: true } : {}) });
       } else if (info?.isDirectory()) {
-        await this.walk(absolute, add, result.warnings, new Set(), await this.layersWithin(absolute));
+        const layers = await this.layersWithin(absolute);
+        if (layers) await this.walk(absolute, add, result.warnings, new Set(), layers);
       } else if ((glob ??= await import("glob")).hasMagic(pattern, { windowsPathsNoEscape: false })) {
         const matches = await glob.glob(pattern, {
           cwd: this.options.cwd,
@@ -132,46 +134,68 @@ export class Discoverer {
       }
       if (isDirectory) {
         if (ALWAYS_SKIPPED.has(entry.name)) continue;
-        if (ignoredBy(layers, path, true)) continue;
+        if (this.ignores(layers, path, true)) continue;
         const own = this.options.useIgnoreFiles && isInside(relative(this.options.cwd, path)) ? await this.layer(path) : null;
         await this.walk(path, add, warnings, visiting, own ? [...layers, own] : layers);
       } else if (isFile && MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) {
-        if (ignoredBy(layers, path, false)) continue;
+        if (this.ignores(layers, path, false)) continue;
         add({ path });
       }
     }
     visiting.delete(real);
   }
 
-  /** Whether any ignore layer from the working directory down to the file's directory ignores it. */
+  /**
+   * Whether a path is ignored: its directory, or one above it below the working directory, is ignored
+   * (git never re-includes what is inside an ignored directory), or the layers down to its directory
+   * ignore it (see {@link Discoverer.ignores}).
+   */
   private async isIgnored(path: string, isDirectory: boolean): Promise<boolean> {
-    return ignoredBy(await this.layersWithin(resolve(path, "..")), path, isDirectory);
+    const layers = await this.layersWithin(resolve(path, ".."));
+    return !layers || this.ignores(layers, path, isDirectory);
   }
 
   /**
-   * The ignore layers that apply to the entries of a directory: the extra patterns, then the ignore
-   * files of the working directory and of each directory below it down to this one (none of them
-   * for a directory outside the working directory).
+   * As git decides: the last pattern that matches the path wins, a deeper ignore file's over a
+   * shallower one's and a later line's over an earlier one's, so `!pattern` re-includes what an ignore
+   * file above ignores. The extra patterns come last.
    */
-  private async layersWithin(directory: string): Promise<IgnoreLayer[]> {
-    const layers = this.options.ignorePatterns.length > 0 ? [this.root] : [];
-    if (!this.options.useIgnoreFiles) return layers;
+  private ignores(layers: readonly IgnoreLayer[], path: string, isDirectory: boolean): boolean {
+    let ignored = false;
+    for (const layer of this.extra ? [...layers, this.extra] : layers) {
+      const rel = relative(layer.base, path);
+      if (!rel || rel.startsWith("..")) continue;
+      const verdict = layer.rules.test(rel.split(sep).join("/") + (isDirectory ? "/" : ""));
+      if (verdict.ignored) ignored = true;
+      else if (verdict.unignored) ignored = false;
+    }
+    return ignored;
+  }
+
+  /**
+   * The ignore files' layers that apply to the entries of a directory: those of the working directory
+   * and of each directory below it down to this one (only the working directory's for a directory
+   * outside it). Undefined when the directory, or one above it below the working directory, is
+   * ignored: the walk never enters it.
+   */
+  private async layersWithin(directory: string): Promise<IgnoreLayer[] | undefined> {
+    const layers: IgnoreLayer[] = [];
+    const add = async (dir: string) => {
+      const layer = this.options.useIgnoreFiles ? await this.layer(dir) : null;
+      if (layer) layers.push(layer);
+    };
+    await add(this.options.cwd);
     const relativeDir = relative(this.options.cwd, directory);
-    const dirs = [this.options.cwd];
     if (relativeDir && isInside(relativeDir)) {
       let current = this.options.cwd;
       for (const part of relativeDir.split(sep)) {
         current = join(current, part);
-        dirs.push(current);
+        if (this.ignores(layers, current, true)) return undefined;
+        await add(current);
       }
-    }
-    for (const dir of dirs) {
-      const layer = await this.layer(dir);
-      if (layer) layers.push(layer);
     }
     return layers;
   }
-
 
   private async layer(dir: string): Promise<IgnoreLayer | null> {
     if (this.layers.has(dir)) return this.layers.get(dir) ?? null;
@@ -187,17 +211,6 @@ export class Discoverer {
   private display(path: string): string {
     return relative(this.options.cwd, path) || ".";
   }
-}
-
-/** Whether one of the layers ignores a path (layers whose directory does not hold the path do not apply). */
-function ignoredBy(layers: readonly IgnoreLayer[], path: string, isDirectory: boolean): boolean {
-  for (const layer of layers) {
-    const rel = relative(layer.base, path);
-    if (!rel || rel.startsWith("..")) continue;
-    const posix = rel.split(sep).join("/") + (isDirectory ? "/" : "");
-    if (layer.rules.ignores(posix)) return true;
-  }
-  return false;
 }
 
 /** Whether a path relative to the working directory is the working directory or below it. */
