@@ -74,7 +74,10 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
 
   // rules
   const locator = new Locator();
-  const position = (resource: Resource, path: readonly (string | number)[]) => resourceSpan(locator, resource, path)?.start;
+  const position = (resource: Resource, path: readonly (string | number)[]) => {
+    const start = resourceSpan(locator, resource, path)?.start;
+    return start && resource.source ? { line: start.line, column: start.column, file: displayPath(resource.source.file.path, options.cwd) } : start;
+  };
   // Each rule's reports, in the rules' order; a rule that reads `schemaProblems` before the schema
   // stage is done is set aside (its reports dropped) and run again after it.
   const reportsByRule = new Map<Rule, { rule: Rule; report: Report; severity: 1 | 2 }[]>();

@@ -18,12 +18,13 @@ import { mtlsMismatch } from "./mtls-mismatch.js";
 import { egressGatewayBypass } from "./egress-gateway-bypass.js";
 import { outboundTrafficPolicy } from "./outbound-traffic-policy.js";
 import { unreachableRoute } from "./unreachable-route.js";
+import { duplicateResource } from "./duplicate-resource.js";
 import type { Rule } from "./types.js";
 
 export type { Rule, RuleMeta, RuleContext, Report, Severity } from "./types.js";
 
 /** Every rule, in the order they run. */
-export const rules: readonly Rule[] = [schema, unknownDestinationHost, unknownGateway, conflictingVirtualServiceHosts, unknownDestinationRuleHost, sidecarSelector, policySelector, deploymentServices, gatewayWorkload, conflictingGateways, portProtocol, tlsNoCa, serviceentryAddresses, conflictingServiceentryProtocol, missingSubset, subsetNoEndpoints, mtlsMismatch, egressGatewayBypass, outboundTrafficPolicy, unreachableRoute];
+export const rules: readonly Rule[] = [schema, unknownDestinationHost, unknownGateway, conflictingVirtualServiceHosts, unknownDestinationRuleHost, sidecarSelector, policySelector, deploymentServices, gatewayWorkload, conflictingGateways, portProtocol, tlsNoCa, serviceentryAddresses, conflictingServiceentryProtocol, missingSubset, subsetNoEndpoints, mtlsMismatch, egressGatewayBypass, outboundTrafficPolicy, unreachableRoute, duplicateResource];
 
 export function findRule(id: string): Rule | undefined {
   return rules.find((rule) => rule.meta.id === id);

@@ -47,9 +47,10 @@ export interface RuleContext extends RuleInputs {
   report(report: Report): void;
   /**
    * The line and column of a node of a resource (its `metadata.name` for an empty path), for messages
-   * that point at another place ("route 0, line 12, shadows it"). Undefined for resources mesh-lint assumed. Rules never parse YAML themselves.
+   * that point at another place ("route 0, line 12, shadows it"), with its file as the report names
+   * it. Undefined for resources mesh-lint assumed. Rules never parse YAML themselves.
    */
-  position(resource: Resource, path: NodePath): { line: number; column: number } | undefined;
+  position(resource: Resource, path: NodePath): { line: number; column: number; file?: string } | undefined;
   /** Whether a rule runs in this lint (not configured `off`). */
   enabled(ruleId: string): boolean;
 }
