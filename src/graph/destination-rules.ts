@@ -1,6 +1,6 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { hostMatches, resolveHost } from "../model/hosts.js";
-import { asArray, asRecord, asString, hasKeys, readRecord } from "../model/resource.js";
+import { asArray, asRecord, asString, hasKeys, readRecord, selectorMap } from "../model/resource.js";
 import { isExportedTo, resolveExportTo } from "./services.js";
 import { SharedByIndex, sharedPath, type Provenance } from "./types.js";
 import { configOrder } from "./virtual-services.js";
@@ -54,12 +54,12 @@ export function destinationRuleInfo(resource: Resource): DestinationRuleInfo | u
     if (!name) continue;
     subsets.push({
       name,
-      labels: asRecord(subset.labels) as Record<string, string>,
+      labels: selectorMap(subset.labels),
       trafficPolicy: subset.trafficPolicy ? asRecord(subset.trafficPolicy) : undefined,
       provenance: { resource, path: SUBSET_PATHS.at(index) },
     });
   }
-  const selector = readRecord(readRecord(spec.workloadSelector).matchLabels) as Record<string, string>;
+  const selector = selectorMap(readRecord(spec.workloadSelector).matchLabels);
   return {
     resource,
     namespace: resource.namespace,

@@ -1,6 +1,6 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { splitNamespacedHost } from "../model/hosts.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, selectorMap } from "../model/resource.js";
 import type { Provenance, Protocol } from "./types.js";
 import { parseProtocol } from "./services.js";
 import { configOrder } from "./virtual-services.js";
@@ -73,7 +73,7 @@ export function gatewayInfo(resource: Resource): GatewayInfo {
     namespace: resource.namespace,
     name: resource.name,
     key: `${resource.namespace}/${resource.name}`,
-    selector: asRecord(spec.selector) as Record<string, string>,
+    selector: selectorMap(spec.selector),
     servers,
   };
 }

@@ -1,5 +1,5 @@
 import type { MeshModel, Resource } from "../model/index.js";
-import { asRecord, asString } from "../model/resource.js";
+import { asRecord, asString, selectorMap } from "../model/resource.js";
 import type { Provenance, Workload } from "./types.js";
 import { configOrder } from "./virtual-services.js";
 import { selects } from "./workloads.js";
@@ -30,7 +30,7 @@ function modeOf(value: unknown): MtlsMode {
 
 export function peerAuthenticationInfo(resource: Resource): PeerAuthenticationInfo {
   const spec = resource.spec;
-  const matchLabels = asRecord(asRecord(spec.selector).matchLabels) as Record<string, string>;
+  const matchLabels = selectorMap(asRecord(spec.selector).matchLabels);
   const portLevel = new Map<number, MtlsMode>();
   for (const [port, value] of Object.entries(asRecord(spec.portLevelMtls))) {
     const number = Number(port);

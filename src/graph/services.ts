@@ -1,7 +1,7 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { resourcesOfKind } from "../model/index.js";
 import { hostMatches, serviceHost } from "../model/hosts.js";
-import { asArray, asRecord, asString, hasKeys } from "../model/resource.js";
+import { asArray, asRecord, asString, hasKeys, stringMap, selectorMap } from "../model/resource.js";
 import { SharedByIndex, sharedPath, type MeshService, type PortKind, type Protocol, type ServicePort } from "./types.js";
 
 const PROTOCOL_PREFIXES: Record<string, Protocol> = {
@@ -127,7 +127,7 @@ function kubernetesService(resource: Resource, domainSuffix: string): MeshServic
       provenance: { resource, path: PORT_PATHS.at(index) },
     });
   }
-  const selector = spec.selector && typeof spec.selector === "object" ? (asRecord(spec.selector) as Record<string, string>) : undefined;
+  const selector = spec.selector && typeof spec.selector === "object" ? selectorMap(spec.selector) : undefined;
   const clusterIP = asString(spec.clusterIP);
   const exportAnnotation = resource.annotations["networking.istio.io/exportTo"];
   return {
@@ -166,7 +166,7 @@ function serviceEntryServices(resource: Resource): MeshService[] {
       },
     ];
   });
-  const workloadSelector = asRecord(asRecord(spec.workloadSelector).labels) as Record<string, string>;
+  const workloadSelector = selectorMap(asRecord(spec.workloadSelector).labels);
   const staticEndpoints = asArray(spec.endpoints).map((entry, index) => {
     const endpoint = asRecord(entry);
     const endpointPorts: Record<string, number> = {};
@@ -174,7 +174,7 @@ function serviceEntryServices(resource: Resource): MeshService[] {
     return {
       address: asString(endpoint.address) ?? "",
       ports: endpointPorts,
-      labels: asRecord(endpoint.labels) as Record<string, string>,
+      labels: stringMap(endpoint.labels),
       provenance: { resource, path: ["spec", "endpoints", index] },
     };
   });

@@ -1,6 +1,6 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { splitNamespacedHost } from "../model/hosts.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, selectorMap } from "../model/resource.js";
 import type { Provenance, Workload } from "./types.js";
 import { configOrder } from "./virtual-services.js";
 import { selects } from "./workloads.js";
@@ -23,7 +23,7 @@ export interface SidecarInfo {
 
 export function sidecarInfo(resource: Resource): SidecarInfo {
   const spec = resource.spec;
-  const labels = asRecord(asRecord(spec.workloadSelector).labels) as Record<string, string>;
+  const labels = selectorMap(asRecord(spec.workloadSelector).labels);
   const egress = asArray(spec.egress).map((entry, index) => {
     const listener = asRecord(entry);
     const port = asRecord(listener.port).number;

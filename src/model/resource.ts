@@ -60,6 +60,27 @@ function copyStrings(record: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/**
+ * A label selector (`matchLabels`, a Service's `selector`, subset `labels`) as Kubernetes reads it:
+ * numbers and booleans written unquoted become strings, null the empty string, and a list or
+ * mapping (which the schema rule reports) a value no label can have, so that the selector matches
+ * nothing rather than dropping the condition. A mapping that holds only strings is returned as it is.
+ */
+export function selectorMap(value: unknown): Record<string, string> {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return EMPTY_MAP as Record<string, string>;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (typeof record[key] !== "string" || key === "__proto__") {
+      const out: Record<string, string> = {};
+      for (const [k, entry] of Object.entries(record)) {
+        out[k] = typeof entry === "string" ? entry : entry === null ? "" : typeof entry === "object" ? JSON.stringify(entry) : String(entry);
+      }
+      return out;
+    }
+  }
+  return record as Record<string, string>;
+}
+
 const EMPTY_RECORD: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** {@link asRecord} for reading only: a value that is no mapping reads as one shared (frozen) empty mapping. */

@@ -4,7 +4,7 @@ import type { MeshGraph } from "../graph/index.js";
 import type { Workload } from "../graph/types.js";
 import { workloadInAmbientMode } from "../graph/workloads.js";
 import type { Resource } from "../model/index.js";
-import { asArray, asRecord, asString } from "../model/resource.js";
+import { asArray, asRecord, asString, hasKeys, selectorMap } from "../model/resource.js";
 import { distinct, formatSelector, otherNamespaceHint, selectorPath, selectorSuggestion, workloadName } from "./sidecar-selector.js";
 import { ruleUrl, type Rule, type RuleContext } from "./types.js";
 
@@ -14,12 +14,8 @@ const POLICY_KINDS = ["AuthorizationPolicy", "PeerAuthentication", "RequestAuthe
 const MATCH_LABELS: NodePath = ["spec", "selector", "matchLabels"];
 
 function matchLabelsOf(resource: Resource): Record<string, string> | undefined {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(asRecord(asRecord(resource.spec.selector).matchLabels))) {
-    if (typeof value === "string") labels[key] = value;
-    else if (typeof value === "number" || typeof value === "boolean") labels[key] = String(value);
-  }
-  return Object.keys(labels).length > 0 ? labels : undefined;
+  const labels = selectorMap(asRecord(resource.spec.selector).matchLabels);
+  return hasKeys(labels) ? labels : undefined;
 }
 
 /** A policy with `targetRef`/`targetRefs` attaches to a Gateway or Service (waypoints), not by selector. */

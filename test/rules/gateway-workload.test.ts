@@ -60,6 +60,9 @@ describe(RULE, () => {
   const invalid: [string, string, string[], string[]?][] = [
     ["selector matching nothing", gateway("{istio: ingresstypo}", [80]), ["5:14 noWorkloadSuggest IST0101"]],
     ["selector matching nothing, nothing close", gateway("{team: payments}", [80]), ["5:14 noWorkload IST0101"]],
+    // A value the API server rejects (the schema rule says so) matches no workload; it is not dropped from the selector (the nearest workload is still suggested).
+    ["a list as a selector value matches nothing", gateway("{istio: [ingressgateway]}", [80]), ["5:14 noWorkloadSuggest IST0101"]],
+    ["a mapping as a selector value matches nothing", gateway("{istio: {name: ingressgateway}}", [80]), ["5:14 noWorkloadSuggest IST0101"]],
     ["port not on the Service", gateway("{istio: ingressgateway}", [80, 8004]), ["9:12 portNotOnService IST0162"]],
     ["UDP service port does not count", gateway("{app: edge}", [53]) + CUSTOM, ["7:12 portNotOnService IST0162"]],
     [

@@ -121,6 +121,15 @@ describe("sidecar-selector: invalid", () => {
     ]);
   });
 
+  it("a selector value the API server rejects (a list) matches no workload, and the suggestion still works", async () => {
+    const got = await findings(
+      doc(deployment("reviews", "bookinfo", { app: "reviews" }), sidecar("reviews", "bookinfo", { app: "reviews" }).replace('app: "reviews"', "app: [reviews]")),
+    );
+    expect(got).toEqual([
+      '27:7 IST0101 bookinfo/reviews: No workload in namespace bookinfo matches workloadSelector app=["reviews"]: this Sidecar configures no proxy.',
+    ]);
+  });
+
   it("reports a Sidecar once per set of competitors, naming all shared workloads", async () => {
     const got = await findings(
       doc(
