@@ -270,6 +270,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (values.timing) io.stderr(`${JSON.stringify({ timings: output.timings })}\n`);
 
+  if (output.failures.length > 0) {
+    for (const { ruleId, error } of output.failures) {
+      io.stderr(`mesh-lint: internal error in rule ${ruleId} (its messages are missing; the other rules' are above): ${(error as Error)?.stack ?? error}\n`);
+    }
+    return 2;
+  }
   const errors = output.results.reduce((sum, result) => sum + result.errorCount, 0);
   const warnings = output.results.reduce((sum, result) => sum + result.warningCount, 0);
   if (errors > 0) return 1;

@@ -35,6 +35,11 @@ export interface LintOutput {
   rules: RuleDescriptor[];
   /** Milliseconds per stage. */
   timings: Record<string, number>;
+  /**
+   * Rules that threw (a bug in mesh-lint, never the input's fault): their messages are missing, every
+   * other rule's are there. The CLI prints these and exits 2.
+   */
+  failures: { ruleId: string; error: unknown }[];
 }
 
 function severityOf(rule: Rule, configured: Record<string, Severity>): Severity {
@@ -83,6 +88,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   const reportsByRule = new Map<Rule, { rule: Rule; report: Report; severity: 1 | 2 }[]>();
   let schemaProblems: Map<Resource, SchemaProblem[]> | undefined;
   const notYet = new Error("schema problems are not known yet");
+  const failures: LintOutput["failures"] = [];
   const runRule = (rule: Rule, configured: Severity): boolean => {
     const reports: { rule: Rule; report: Report; severity: 1 | 2 }[] = [];
     const started = performance.now();
@@ -103,8 +109,10 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
         },
       });
     } catch (error) {
-      if (error !== notYet) throw error;
-      return false;
+      if (error === notYet) return false;
+      // One rule's bug costs its own messages only.
+      failures.push({ ruleId: rule.meta.id, error });
+      return true;
     }
     timings[`rule:${rule.meta.id}`] = performance.now() - started;
     reportsByRule.set(rule, reports);
@@ -136,7 +144,7 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
     url: rule.meta.url,
     defaultSeverity: severityOf(rule, options.ruleSeverities),
   }));
-  return { results, unmatched: found.unmatched, warnings: found.warnings, rules: descriptors, timings };
+  return { results, unmatched: found.unmatched, warnings: found.warnings, rules: descriptors, timings, failures };
 }
 
 /**
