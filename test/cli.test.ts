@@ -274,6 +274,44 @@ describe("suppression", () => {
   });
 });
 
+describe("suppression comments themselves", () => {
+  /** The messages about comments (no rule id): `line:column message`. */
+  const about = async (text: string, args: string[] = []) => {
+    const dir = fixture({ "dr.yaml": text });
+    const { results } = await lintJson([...args, "dr.yaml"], { cwd: dir });
+    return results[0].messages.filter((m) => m.ruleId === null).map((m) => `${m.line}:${m.column} ${m.message}`);
+  };
+  const withComment = (comment: string) => badDr.replace("      mode:", `      ${comment}\n      mode:`);
+  const cases: [string, string, string[], string[]][] = [
+    ["a used comment", withComment("# mesh-lint-disable-next-line schema"), [], ["--report-unused-disable-directives"]],
+    ["an unknown rule id, with the nearest one", withComment("# mesh-lint-disable-next-line schmea"), ['9:7 mesh-lint-disable-next-line names an unknown rule "schmea": it suppresses nothing. Did you mean "schema"?'], []],
+    ["an unknown rule id, nothing near", withComment("# mesh-lint-disable-next-line no-such-check-at-all"), ['9:7 mesh-lint-disable-next-line names an unknown rule "no-such-check-at-all": it suppresses nothing.'], []],
+    ["an unused comment is not reported unless asked", withComment("# mesh-lint-disable-next-line missing-subset, schema"), [], []],
+    [
+      "an unused rule id of a comment, when asked",
+      withComment("# mesh-lint-disable-next-line missing-subset, schema"),
+      ["9:7 Unused mesh-lint-disable-next-line comment: no message of rule missing-subset was reported where it applies."],
+      ["--report-unused-disable-directives"],
+    ],
+    [
+      "a comment without ids that suppresses nothing, when asked",
+      goodDr.replace("  host: reviews", "  host: reviews # mesh-lint-disable-line"),
+      ["6:17 Unused mesh-lint-disable-line comment: no message was reported where it applies."],
+      ["--report-unused-disable-directives"],
+    ],
+    ["a range that suppresses something", `# mesh-lint-disable schema\n${badDr}# mesh-lint-enable schema\n`, [], ["--report-unused-disable-directives"]],
+  ];
+  it.each(cases)("%s", async (_, text, expected, args) => {
+    expect(await about(text, args)).toEqual(expected);
+  });
+
+  it("the configuration file can ask for unused comments", async () => {
+    const dir = fixture({ "dr.yaml": goodDr.replace("  host: reviews", "  host: reviews # mesh-lint-disable-line"), ".mesh-lint.yaml": "reportUnusedDisableDirectives: true\n" });
+    const { results } = await lintJson(["dr.yaml"], { cwd: dir });
+    expect(results[0].messages.filter((m) => m.ruleId === null).map((m) => m.line)).toEqual([6]);
+  });
+});
+
 describe("one finding, one message", () => {
   const shadowed = `apiVersion: networking.istio.io/v1
 kind: VirtualService

@@ -37,6 +37,8 @@ Options:
       --rule ID:SEVERITY     set a rule's severity (off, warn, error); repeatable
       --ignore-pattern PAT   .gitignore-style pattern of files to skip; repeatable
       --no-ignore            do not use .gitignore, .mesh-lintignore or ignore patterns
+      --report-unused-disable-directives
+                             warn about mesh-lint-disable comments that suppress nothing
       --stdin-filename NAME  name to report for input read from stdin (-)
       --color / --no-color   force or disable colours
       --debug                explain skipped documents and files
@@ -67,6 +69,7 @@ const OPTIONS = {
   rule: { type: "string", multiple: true },
   "ignore-pattern": { type: "string", multiple: true },
   "no-ignore": { type: "boolean" },
+  "report-unused-disable-directives": { type: "boolean" },
   "stdin-filename": { type: "string" },
   color: { type: "boolean" },
   "no-color": { type: "boolean" },
@@ -232,6 +235,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       ? [...(values["ignore-pattern"] ?? []), ...(loaded.config.ignorePatterns ?? [])]
       : [],
     useIgnoreFiles: useIgnore,
+    reportUnusedDisableDirectives: Boolean(values["report-unused-disable-directives"] ?? loaded.config.reportUnusedDisableDirectives),
     namespace,
     mesh,
     ruleSeverities: severities,

@@ -10,6 +10,7 @@ export interface ConfigFile {
   rules?: Record<string, Severity>;
   ignorePatterns?: string[];
   context?: string[];
+  reportUnusedDisableDirectives?: boolean;
   namespace?: string;
   crds?: string[];
   mesh?: {

@@ -1,4 +1,5 @@
 import { isAbsolute, relative } from "node:path";
+import leven from "leven";
 import { Locator } from "../load/locate.js";
 import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
@@ -24,6 +25,8 @@ export interface LintOptions extends Omit<LoadInputOptions, "debug" | "workerScr
   ruleSeverities: Record<string, Severity>;
   debug?: (message: string) => void;
   rules?: readonly Rule[];
+  /** Warn about `mesh-lint-disable` comments that suppress no message (ESLint's option of that name). */
+  reportUnusedDisableDirectives?: boolean;
 }
 
 export interface LintOutput {
@@ -135,7 +138,10 @@ export async function lint(options: LintOptions): Promise<LintOutput> {
   lap("schema");
 
   // messages per file, with exact positions
-  const results = toResults(lintFiles, reports, model, crdProblems, locator, options.cwd);
+  const results = toResults(lintFiles, reports, model, crdProblems, locator, options.cwd, {
+    known: new Set([...allRules, ...rules].map((rule) => rule.meta.id)),
+    reportUnused: options.reportUnusedDisableDirectives === true,
+  });
   lap("report");
 
   const descriptors: RuleDescriptor[] = rules.map((rule) => ({
@@ -174,6 +180,7 @@ function toResults(
   crdProblems: Map<Resource, string[]>,
   locator: Locator,
   cwd: string,
+  directives: { known: Set<string>; reportUnused: boolean },
 ): LintResult[] {
   const byFile = new Map<SourceFile, LintMessage[]>();
   for (const file of lintFiles) {
@@ -240,12 +247,47 @@ function toResults(
     );
   }
   void model;
+  // The suppression comments themselves: rule ids that do not exist, and (when asked) comments that suppressed nothing.
+  for (const file of lintFiles) {
+    if (!file.text.includes("mesh-lint-")) continue;
+    let suppression = suppressions.get(file);
+    if (!suppression) suppressions.set(file, (suppression = new Suppressions(file.text)));
+    byFile.get(file)?.push(...directiveMessages(suppression, directives.known, directives.reportUnused));
+  }
   // `helm template` output: each document's messages go to the template its `# Source:` comment names.
   return lintFiles.flatMap((file) =>
     splitByHelmSource(file, byFile.get(file) ?? [], { cwd, displayPath: displayPath(file.path, cwd) }).map((part) =>
       buildResult(part.path, part.messages, part.text),
     ),
   );
+}
+
+/** Warnings about a file's suppression comments: unknown rule ids, and when asked, comments that suppressed nothing. */
+function directiveMessages(suppressions: Suppressions, known: Set<string>, reportUnused: boolean): LintMessage[] {
+  const messages: LintMessage[] = [];
+  for (const directive of suppressions.directives) {
+    if (directive.kind === "enable") continue;
+    const at = { line: directive.line, column: directive.column, endLine: directive.line, endColumn: directive.endColumn };
+    for (const id of directive.ids) {
+      if (known.has(id)) continue;
+      const near = [...known].map((other) => ({ other, distance: leven(id, other) })).sort((a, b) => a.distance - b.distance)[0];
+      const hint = near && near.distance <= Math.max(2, Math.floor(id.length / 4)) ? ` Did you mean "${near.other}"?` : "";
+      messages.push({ ruleId: null, severity: 1, message: `mesh-lint-${directive.kind} names an unknown rule "${id}": it suppresses nothing.${hint}`, ...at });
+    }
+    if (!reportUnused) continue;
+    const unused = directive.ids.length === 0 ? (directive.used.size === 0 ? [""] : []) : directive.ids.filter((id) => known.has(id) && !directive.used.has(id));
+    for (const id of unused) {
+      messages.push({
+        ruleId: null,
+        severity: 1,
+        message: id
+          ? `Unused mesh-lint-${directive.kind} comment: no message of rule ${id} was reported where it applies.`
+          : `Unused mesh-lint-${directive.kind} comment: no message was reported where it applies.`,
+        ...at,
+      });
+    }
+  }
+  return messages;
 }
 
 function displayPath(path: string, cwd: string): string {

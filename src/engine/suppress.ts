@@ -7,13 +7,15 @@ import type { Resource } from "../model/index.js";
  *   `# mesh-lint-disable rule-a` / `# mesh-lint-enable rule-a`   a range (no ids: every rule)
  */
 export class Suppressions {
-  private readonly lineRules = new Map<number, Set<string> | "all">();
-  private readonly ranges: { from: number; to: number; rules: Set<string> | "all" }[] = [];
+  /** The comments, in file order. */
+  readonly directives: Directive[] = [];
+  private readonly lineRules = new Map<number, Directive[]>();
+  private readonly ranges: { from: number; to: number; directive: Directive; rules: Set<string> | "all" }[] = [];
 
   constructor(text: string) {
     if (!text.includes("mesh-lint-")) return;
     const lines = text.split("\n");
-    const open = new Map<string, number>();
+    const open = new Map<string, { line: number; directive: Directive }>();
     lines.forEach((line, index) => {
       const lineNo = index + 1;
       const match = /#\s*mesh-lint-(disable-next-line|disable-line|disable|enable)\b([^#]*)/.exec(line);
@@ -24,40 +26,67 @@ export class Suppressions {
         .map((id) => id.trim())
         .filter(Boolean);
       const rules: Set<string> | "all" = ids.length ? new Set(ids) : "all";
-      switch (match[1]) {
+      const directive: Directive = { kind: match[1] as Directive["kind"], line: lineNo, column: match.index + 1, endColumn: match.index + 1 + match[0].trimEnd().length, ids, used: new Set() };
+      this.directives.push(directive);
+      switch (directive.kind) {
         case "disable-next-line":
-          this.addLine(nextContentLine(lines, index) ?? lineNo + 1, rules);
+          this.addLine(nextContentLine(lines, index) ?? lineNo + 1, directive);
           break;
         case "disable-line":
-          this.addLine(lineNo, rules);
+          this.addLine(lineNo, directive);
           break;
         case "disable":
-          for (const id of rules === "all" ? ["*"] : rules) if (!open.has(id)) open.set(id, lineNo);
+          for (const id of rules === "all" ? ["*"] : rules) if (!open.has(id)) open.set(id, { line: lineNo, directive });
           break;
         case "enable":
           for (const id of rules === "all" ? [...open.keys()] : rules) {
             const from = open.get(id);
             if (from === undefined) continue;
-            this.ranges.push({ from, to: lineNo, rules: id === "*" ? "all" : new Set([id]) });
+            this.ranges.push({ from: from.line, to: lineNo, directive: from.directive, rules: id === "*" ? "all" : new Set([id]) });
             open.delete(id);
           }
           break;
       }
     });
-    for (const [id, from] of open) this.ranges.push({ from, to: Infinity, rules: id === "*" ? "all" : new Set([id]) });
+    for (const [id, from] of open) this.ranges.push({ from: from.line, to: Infinity, directive: from.directive, rules: id === "*" ? "all" : new Set([id]) });
   }
 
-  private addLine(line: number, rules: Set<string> | "all") {
+  private addLine(line: number, directive: Directive) {
     const existing = this.lineRules.get(line);
-    if (existing === "all" || rules === "all") this.lineRules.set(line, "all");
-    else this.lineRules.set(line, new Set([...(existing ?? []), ...rules]));
+    if (existing) existing.push(directive);
+    else this.lineRules.set(line, [directive]);
   }
 
+  /** Whether a comment turns the rule off on the line; each comment that does remembers it. */
   suppresses(ruleId: string, line: number): boolean {
-    const onLine = this.lineRules.get(line);
-    if (onLine === "all" || onLine?.has(ruleId)) return true;
-    return this.ranges.some((range) => line >= range.from && line <= range.to && (range.rules === "all" || range.rules.has(ruleId)));
+    let suppressed = false;
+    for (const directive of this.lineRules.get(line) ?? []) {
+      if (directive.ids.length === 0 || directive.ids.includes(ruleId)) {
+        directive.used.add(ruleId);
+        suppressed = true;
+      }
+    }
+    for (const range of this.ranges) {
+      if (line >= range.from && line <= range.to && (range.rules === "all" || range.rules.has(ruleId))) {
+        range.directive.used.add(ruleId);
+        suppressed = true;
+      }
+    }
+    return suppressed;
   }
+}
+
+/** One `# mesh-lint-...` comment. */
+export interface Directive {
+  kind: "disable-next-line" | "disable-line" | "disable" | "enable";
+  /** Where the comment is (1-based). */
+  line: number;
+  column: number;
+  endColumn: number;
+  /** The rule ids it names (none: every rule). */
+  ids: string[];
+  /** The rules whose messages it suppressed. */
+  used: Set<string>;
 }
 
 /** The line a `disable-next-line` comment applies to: the next line that is not blank or a comment. */
