@@ -37,6 +37,8 @@ export const unreachableRoute: Rule = {
         "This VirtualService is not bound to gateway {{gateway}} (it is bound to {{bound}}): this entry never applies there",
       shadowedOnGateway:
         "{{route}} is never used for host {{host}} on gateway {{gateway}}: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: {{reason}}",
+      gatewayNotServing:
+        "Gateway {{gateway}} serves none of the hosts of this VirtualService ({{hosts}}): istiod builds no virtual host from it on that gateway's proxies, so {{what}} never used there",
       droppedForSidecars:
         "Sidecars{{where}} never use this VirtualService for host {{host}}: they do not merge VirtualServices for one host, and {{winner}} comes first, so its routes are the only ones for {{host}}. Move these routes into {{winnerName}}",
     },
@@ -61,6 +63,7 @@ export const unreachableRoute: Rule = {
         scope ??= { namespace: vs.namespace, gateways: vs.gateways.map((g) => g.gateway) };
         analyzeRoutes(state, vs, protocol, scope);
       }
+      reportUnservedGateways(state, vs);
     }
     analyzeGateways(state);
     analyzeDroppedVirtualServices(state);
@@ -330,6 +333,36 @@ function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualService
       reportUnboundGatewayNames(state, vs, entry);
     }
   });
+}
+
+/**
+ * Gateways the VirtualService is bound to whose servers serve none of its hosts (after the servers'
+ * `namespace/host` restrictions): istiod intersects server and VirtualService hosts and skips the
+ * VirtualService when nothing is left. Only Gateways of the input (an unknown one is
+ * `unknown-gateway`'s finding). An error when no binding of the VirtualService is used at all.
+ */
+function reportUnservedGateways(state: State, vs: VirtualServiceInfo): void {
+  if (vs.delegate) return;
+  const unserved = vs.gateways.filter((binding) => {
+    if (binding.gateway === "mesh" || !binding.provenance) return false;
+    const gateway = state.graph.gateway(binding.gateway);
+    return gateway !== undefined && !gateway.servers.some((server) => serverHostsFor(server, vs).length > 0);
+  });
+  if (unserved.length === 0) return;
+  const unused = unserved.length === vs.gateways.length;
+  for (const binding of unserved) {
+    state.report({
+      messageId: "gatewayNotServing",
+      data: {
+        gateway: binding.gateway,
+        hosts: vs.hosts.map((h) => h.written).join(", "),
+        what: unused ? "this VirtualService is" : "its routes are",
+      },
+      resource: vs.resource,
+      path: binding.provenance!.path,
+      severity: unused ? 2 : 1,
+    });
+  }
 }
 
 /** Gateway names of a live entry the VirtualService is not bound to (the entry applies on the others). */

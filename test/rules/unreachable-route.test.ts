@@ -65,6 +65,11 @@ describe("valid: every route can be reached", () => {
     expect(await lint(yaml)).toEqual([]);
   });
 
+  it("a gateway whose wildcard server host covers the VirtualService's host serves it", async () => {
+    const yaml = gateway("gw", '["*.example.com"]') + vs("shop", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - ${to("v1")}\n`);
+    expect(await lint(yaml)).toEqual([]);
+  });
+
   it("entries restricted to different gateways do not shadow each other", async () => {
     const yaml = gateway("a") + gateway("b") + vs("shop", `  hosts: [shop.example.com]\n  gateways: [a, b]\n  http:\n  - {match: [{gateways: [a]}], ${to("v2")}}\n  - {match: [{gateways: [b]}], ${to("v1")}}\n`);
     expect(await lint(yaml)).toEqual([]);
@@ -161,6 +166,32 @@ describe("invalid: routes no request reaches", () => {
       "18:15 error - Match 0 of route 0 applies on mesh only, and this VirtualService is not bound to it (it is bound to shop/gw): no proxy gets it",
       "19:30 warning - This VirtualService is not bound to gateway other (it is bound to shop/gw): this entry never applies there",
     ]);
+  });
+
+  it.each([
+    [
+      "the only gateway it is bound to serves other hosts: the VirtualService is never used",
+      gateway("gw") + vs("admin", `  hosts: [admin.example.com]\n  gateways: [gw]\n  http:\n  - ${to("v1")}\n`),
+      [
+        "16:14 error - Gateway shop/gw serves none of the hosts of this VirtualService (admin.example.com): istiod builds no virtual host from it on that gateway's proxies, so this VirtualService is never used there",
+      ],
+    ],
+    [
+      "bound to mesh too: the routes still apply on sidecars",
+      gateway("gw") + vs("catalog", `  hosts: [catalog]\n  gateways: [mesh, gw]\n  http:\n  - ${to("v1")}\n`),
+      [
+        "16:20 warning - Gateway shop/gw serves none of the hosts of this VirtualService (catalog): istiod builds no virtual host from it on that gateway's proxies, so its routes are never used there",
+      ],
+    ],
+    [
+      "the server admits VirtualServices of another namespace only",
+      gateway("gw", '["web/shop.example.com"]') + vs("shop", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - ${to("v1")}\n`),
+      [
+        "16:14 error - Gateway shop/gw serves none of the hosts of this VirtualService (shop.example.com): istiod builds no virtual host from it on that gateway's proxies, so this VirtualService is never used there",
+      ],
+    ],
+  ])("a VirtualService bound to a gateway that does not serve its hosts: %s", async (_, yaml, expected) => {
+    expect(await lint(yaml)).toEqual(expected);
   });
 
   it("routes shadowed across VirtualServices merged on a gateway host", async () => {
