@@ -1,5 +1,5 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
-import type { OutboundScope } from "../graph/outbound.js";
+import { graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
 import { basename } from "node:path";
@@ -281,8 +281,9 @@ function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProt
       for (let k = 0; k < earlier.length && !cover; k++) if (matchCovers(protocol, earlier[k].match, entry.match, scope, earlierUris[k], uris[i])) cover = earlier[k];
       return cover ? { kind: "covered", by: cover, catchAll: matchAcceptsEverything(protocol, cover.match, scope) } : { kind: "live" };
     });
-    // A delegating route hands requests to the delegate's routes and falls through when none match.
-    if (!route.delegate) {
+    // A delegating route hands requests to the delegate's routes and falls through when none match,
+    // unless the delegate has a route without match: istiod gives it the root's entries as they are.
+    if (!route.delegate || delegateTakesAll(state, vs, route.delegate)) {
       entries.forEach((entry, i) => {
         if (outcomes[i].kind !== "live") return;
         earlier.push(entry);
@@ -291,6 +292,15 @@ function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProt
     }
     reportRoute(state, vs, route, entries, outcomes);
   }
+}
+
+/**
+ * Whether the delegate a root route names (as istiod resolves it) has an HTTP route without match:
+ * merged, that route accepts every request the root route's entries accept.
+ */
+function delegateTakesAll(state: State, vs: VirtualServiceInfo, delegate: { name: string; namespace: string }): boolean {
+  const resolved = graphDelegateResolver(state.graph)(delegate, vs);
+  return resolved !== undefined && resolved.routes.some((route) => route.protocol === "http" && !route.delegate && route.matches.length === 0);
 }
 
 function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualServiceRoute, entries: Entry[], outcomes: EntryOutcome[]): void {

@@ -45,6 +45,9 @@ spec:
 const routes = (...list: string[]) => vs("catalog", `  hosts: [catalog]\n  http:\n${list.map((r) => `  - ${r}\n`).join("")}`);
 const to = (subset: string) => `route: [{destination: {host: catalog, subset: ${subset}}}]`;
 
+const delegateVs = (...list: string[]) => vs("api", `  http:\n${list.map((r) => `  - ${r}\n`).join("")}`);
+const root = vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`);
+
 describe("valid: every route can be reached", () => {
   it.each([
     ["a header route before the catch-all", routes(`{match: [{headers: {end-user: {exact: jason}}}], ${to("v2")}}`, `{${to("v3")}}`)],
@@ -60,6 +63,7 @@ describe("valid: every route can be reached", () => {
     ["withoutHeaders on the earlier route", routes(`{match: [{withoutHeaders: {x-beta: {}}}], ${to("v2")}}`, `{${to("v1")}}`)],
     ["query parameters narrow the earlier route", routes(`{match: [{queryParams: {debug: {exact: "1"}}}], ${to("v2")}}`, `{match: [{uri: {prefix: /}}], ${to("v1")}}`)],
     ["a delegating route falls through when the delegate has no match", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`)],
+    ["a delegate whose every route has a match: requests it does not match fall through", root + delegateVs(`{match: [{uri: {prefix: /api/v1}}], ${to("v1")}}`)],
     ["the same match on different ports", routes(`{match: [{port: 8080, uri: {prefix: /}}], ${to("v2")}}`, `{match: [{port: 9090, uri: {prefix: /}}], ${to("v1")}}`) + service("catalog") .replace("ports: [{name: http, port: 8080}]", "ports: [{name: http, port: 8080}, {name: http-admin, port: 9090}]")],
   ])("%s", async (_, yaml) => {
     expect(await lint(yaml)).toEqual([]);
@@ -152,6 +156,13 @@ describe("invalid: routes no request reaches", () => {
   it("TCP and TLS routes: a wildcard SNI covers a later host", async () => {
     const yaml = vs("tls", `  hosts: ["*.example.com"]\n  tls:\n  - {match: [{sniHosts: ["*.example.com"]}], route: [{destination: {host: a.example.com}}]}\n  - {match: [{sniHosts: [api.example.com], port: 443}], route: [{destination: {host: b.example.com}}]}\n`);
     expect((await lint(yaml)).map((m) => m.split(":")[0] + " " + m.split(" ").slice(1, 3).join(" "))).toEqual(["9 error IST0130", "9 warning IST0131"]);
+  });
+
+  it("a route after a delegating route whose delegate has a route without match (istiod gives it the root's match)", async () => {
+    expect(await lint(root + delegateVs(`{match: [{headers: {x-beta: {}}}], ${to("v2")}}`, `{${to("v1")}}`))).toEqual([
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api" go to route 0 (line 8)',
+      '9:14 warning IST0131 Match 0 of route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api" go to route 0 (line 8)',
+    ]);
   });
 
   it("a match port no listener for the host has", async () => {
