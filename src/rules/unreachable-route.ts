@@ -245,19 +245,25 @@ function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entr
 /**
  * The listener ports on which a binding (`mesh` or a gateway) routes the VirtualService's hosts:
  * the service ports of the hosts for sidecars, the ports of the servers serving them on a gateway.
- * Undefined when the input does not say (a host that is no known service, an unknown gateway, a
- * gateway serving none of the hosts — `unknown-gateway` reports that).
+ * Undefined when the input does not say (a wildcard host, a cluster-local host that is no known
+ * service, no host that is a known service, an unknown gateway, a gateway serving none of the hosts
+ * — `unknown-gateway` reports that).
  */
 function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string): Set<number> | undefined {
   const ports = new Set<number>();
   if (binding === "mesh") {
-    for (const { host } of vs.hosts) {
+    for (const { host, written } of vs.hosts) {
       if (host.includes("*")) return undefined;
       const services = graph.services.exact(host);
-      if (services.length === 0) return undefined;
-      for (const service of services) for (const p of service.ports) ports.add(p.port);
+      if (services.length > 0) {
+        for (const service of services) for (const p of service.ports) ports.add(p.port);
+        continue;
+      }
+      // A cluster-local name may be a Service the input lacks. Another host of no service gets
+      // no listener port of its own: istiod puts it in the virtual hosts of the other hosts' ports.
+      if (!written.includes(".") || host.includes(".svc.")) return undefined;
     }
-    return ports;
+    return ports.size ? ports : undefined;
   }
   const gateway = graph.gateway(binding);
   if (!gateway) return undefined;

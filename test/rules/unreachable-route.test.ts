@@ -64,6 +64,7 @@ describe("valid: every route can be reached", () => {
     ["query parameters narrow the earlier route", routes(`{match: [{queryParams: {debug: {exact: "1"}}}], ${to("v2")}}`, `{match: [{uri: {prefix: /}}], ${to("v1")}}`)],
     ["a delegating route falls through when the delegate has no match", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`)],
     ["a delegate whose every route has a match: requests it does not match fall through", root + delegateVs(`{match: [{uri: {prefix: /api/v1}}], ${to("v1")}}`)],
+    ["a match port on a VirtualService whose hosts are all outside the registry (the input does not say)", vs("ext", `  hosts: [api.example.com]\n  http:\n  - {match: [{port: 7070}], ${to("v2")}}\n  - {${to("v1")}}\n`)],
     ["the same match on different ports", routes(`{match: [{port: 8080, uri: {prefix: /}}], ${to("v2")}}`, `{match: [{port: 9090, uri: {prefix: /}}], ${to("v1")}}`) + service("catalog") .replace("ports: [{name: http, port: 8080}]", "ports: [{name: http, port: 8080}, {name: http-admin, port: 9090}]")],
   ])("%s", async (_, yaml) => {
     expect(await lint(yaml)).toEqual([]);
@@ -168,6 +169,16 @@ describe("invalid: routes no request reaches", () => {
   it("a match port no listener for the host has", async () => {
     expect(await lint(service("catalog") + routes(`{match: [{port: 9090}], ${to("v2")}}`, `{${to("v1")}}`))).toEqual([
       "15:15 error - Match 0 of route 0 applies to port 9090 only, but no listener for catalog has that port (ports 8080): Envoy never uses it",
+    ]);
+  });
+
+  it.each([
+    ["on sidecars and a gateway, a host of no service among them", "mesh, gw", "[catalog, catalog.example.com]", "catalog, catalog.example.com", "ports 80, 8080"],
+    ["on sidecars, a host of no service among them (it gets the service's ports)", "mesh", "[catalog, catalog.example.com]", "catalog, catalog.example.com", "ports 8080"],
+  ])("a match port no listener has: %s", async (_, gateways, hosts, written, listeners) => {
+    const yaml = service("catalog") + gateway("gw", '["catalog.example.com"]') + vs("catalog", `  hosts: ${hosts}\n  gateways: [${gateways}]\n  http:\n  - {match: [{port: 7070}], ${to("v2")}}\n  - {match: [{port: 8080}], ${to("v2")}}\n  - {${to("v1")}}\n`);
+    expect(await lint(yaml)).toEqual([
+      `25:15 error - Match 0 of route 0 applies to port 7070 only, but no listener for ${written} has that port (${listeners}): Envoy never uses it`,
     ]);
   });
 
