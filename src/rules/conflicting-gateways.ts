@@ -31,7 +31,7 @@ export const conflictingGateways: Rule = {
       dropped:
         "Host {{host}} on port {{port}} is also declared by Gateway {{others}} on the same gateway workloads ({{selector}}): {{why}}, so istiod keeps the server of Gateway {{kept}} and drops the other.",
       merged:
-        "Host {{host}} on port {{port}} is also declared by Gateway {{others}} on the same gateway workloads ({{selector}}): both plain-HTTP servers share route table http.{{port}}, so the VirtualServices bound to either Gateway are merged for {{host}} and the older ones' routes shadow the others.",
+        "Host {{host}} on port {{port}} is also declared by Gateway {{others}} on the same gateway workloads ({{selector}}): both plain-HTTP servers share route table {{routeTable}}, so the VirtualServices bound to either Gateway are merged for {{host}} and the older ones' routes shadow the others.",
     },
   },
   check(context) {
@@ -81,6 +81,7 @@ export const conflictingGateways: Rule = {
             selector: selectorText,
             why,
             kept: kept.key,
+            routeTable: bothPlainHttp ? routeTables(graph, workloadsOf(gateway), server.port.number) : "",
           },
           resource: gateway.resource,
           path: ["spec", "servers", server.index, "hosts", first.hostIndex],
@@ -90,6 +91,19 @@ export const conflictingGateways: Rule = {
     }
   },
 };
+
+/**
+ * The route configurations istiod names for a plain-HTTP server port on the gateway proxies: `http.`
+ * and the container port the gateway Service forwards the server port to (`http.8080` for port 80 of
+ * the default ingress gateway).
+ */
+function routeTables(graph: MeshGraph, workloads: Set<Workload>, port: number): string {
+  const names = new Set<string>();
+  for (const proxy of graph.proxies()) {
+    if (proxy.kind === "gateway" && workloads.has(proxy.workload)) names.add(`http.${graph.gatewayProxy(proxy).targetPort(port)}`);
+  }
+  return names.size > 0 ? [...names].sort().join(", ") : `http.${port}`;
+}
 
 /** Why istiod cannot keep both servers on one port (when they are not both plain HTTP). */
 function dropReason(a: GatewayServer, b: GatewayServer): string {

@@ -75,4 +75,10 @@ describe(RULE, () => {
   it.each(invalid)("invalid: %s", async (_, yaml, expected) => {
     expect(await run(yaml)).toEqual(expected);
   });
+
+  it("names the route table as istiod does: http. and the container port behind the server port", async () => {
+    const yaml = gateway("a", "{istio: ingressgateway}", [server(80, "HTTP", "[foo.bar]")]) + gateway("b", "{istio: ingressgateway}", [server(80, "HTTP", "[foo.bar]")]);
+    const { messages } = await lintRule(RULE, yaml);
+    expect(messages.map((message) => /share route table (\S+),/.exec(message.message)?.[1])).toEqual(["http.8080", "http.8080"]);
+  });
 });
