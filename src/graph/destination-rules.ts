@@ -97,8 +97,9 @@ const NO_RULES: readonly DestinationRuleInfo[] = Object.freeze([]);
 /**
  * Istio's DestinationRule lookup: for a client in namespace N and a service host, the rules of (1) N
  * itself (exported or not), else (2) the service's namespace, if exported to N, else (3) the root
- * namespace, if exported to N. Inside a namespace the most specific host wins (exact, then the
- * longest wildcard), and rules for the same host merge.
+ * namespace, if exported to N. A client in the root namespace itself looks at (1) only the root
+ * namespace's rules exported to no other namespace, then (2) and (3). Inside a namespace the most
+ * specific host wins (exact, then the longest wildcard), and rules for the same host merge.
  */
 export class DestinationRuleIndex {
   readonly rules: DestinationRuleInfo[];
@@ -225,14 +226,23 @@ export class DestinationRuleIndex {
     serviceNamespace: string,
     clientLabels: Readonly<Record<string, string>> | undefined,
   ): EffectiveDestinationRule | undefined {
+    const root = this.rootNamespace;
+    if (clientNamespace === root) {
+      // A proxy of the root namespace (the ingress gateway, usually) looks first only at the root
+      // namespace's rules exported nowhere else, so that a catch-all such as `*.local` does not hide
+      // the service namespace's rule from it; then the service's namespace, then the root's exported rules.
+      return (
+        this.inNamespace(root, host, clientNamespace, "client", clientLabels, "rootPrivate") ??
+        (serviceNamespace !== root ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, "exported") : undefined) ??
+        this.inNamespace(root, host, clientNamespace, "root", clientLabels, "exported")
+      );
+    }
     return (
-      this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, false) ??
+      this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, "any") ??
       (serviceNamespace !== clientNamespace
-        ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, true)
+        ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, "exported")
         : undefined) ??
-      (this.rootNamespace !== clientNamespace && this.rootNamespace !== serviceNamespace
-        ? this.inNamespace(this.rootNamespace, host, clientNamespace, "root", clientLabels, true)
-        : undefined)
+      (root !== serviceNamespace ? this.inNamespace(root, host, clientNamespace, "root", clientLabels, "exported") : undefined)
     );
   }
 
@@ -242,7 +252,7 @@ export class DestinationRuleIndex {
     clientNamespace: string,
     scope: EffectiveDestinationRule["scope"],
     clientLabels: Readonly<Record<string, string>> | undefined,
-    mustBeExported: boolean,
+    visibility: Visibility,
   ): EffectiveDestinationRule | undefined {
     const matching = this.matchingIn(namespace, host);
     // Most specific host: an exact match, else the longest wildcard (the first of equals).
@@ -251,7 +261,7 @@ export class DestinationRuleIndex {
     // Indexed loops: they run before the code is optimized, where `for...of` allocates per step.
     for (let i = 0; i < matching.length; i++) {
       const rule = matching[i];
-      if (!applies(rule, clientNamespace, clientLabels, mustBeExported)) continue;
+      if (!applies(rule, clientNamespace, clientLabels, visibility)) continue;
       applying++;
       if (!best || specificity(rule.host, host) > specificity(best.host, host)) best = rule;
     }
@@ -264,7 +274,7 @@ export class DestinationRuleIndex {
     const unselected: DestinationRuleInfo[] = [];
     for (let i = 0; i < matching.length; i++) {
       const rule = matching[i];
-      if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, mustBeExported)) (rule.workloadSelector ? selected : unselected).push(rule);
+      if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, visibility)) (rule.workloadSelector ? selected : unselected).push(rule);
     }
     return this.merge(selected.length > 0 ? selected : unselected, scope, namespace);
   }
@@ -307,15 +317,25 @@ function exactRulesIn(rules: HostRules | undefined, namespace: string): Destinat
   return rules.namespace === namespace ? rules.rules : rules.byNamespace?.get(namespace);
 }
 
-/** Whether a rule of a namespace applies to a client: exported to it (when it must be) and selecting it (when it selects). */
+/**
+ * Which rules of a namespace a lookup step considers: all of them (the client's own namespace),
+ * those exported to the client, or (for a client in the root namespace) the root namespace's rules
+ * exported to no other namespace.
+ */
+type Visibility = "any" | "exported" | "rootPrivate";
+
+/** Whether a rule of a namespace applies to a client: visible to the lookup step and selecting it (when it selects). */
 function applies(
   rule: DestinationRuleInfo,
   clientNamespace: string,
   clientLabels: Readonly<Record<string, string>> | undefined,
-  mustBeExported: boolean,
+  visibility: Visibility,
 ): boolean {
   return (
-    (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
+    (visibility === "any" ||
+      (visibility === "exported"
+        ? isExportedTo(rule.exportTo, clientNamespace)
+        : rule.exportTo !== "*" && rule.exportTo.size === 1 && rule.exportTo.has(rule.namespace))) &&
     (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)))
   );
 }

@@ -8,8 +8,9 @@ import { graphOf } from "./helpers.js";
 /**
  * Istio's DestinationRule precedence computed straight from the list of rules (no index, no cache):
  * the client's namespace, else the service's (exported to the client), else the root namespace's
- * (exported to the client); in a namespace the most specific host (exact, else the longest wildcard,
- * the first of equals), rules for that host merged, those selecting the client first.
+ * (exported to the client); a client in the root namespace first sees only the root namespace's rules
+ * exported to no other namespace. In a namespace the most specific host (exact, else the longest
+ * wildcard, the first of equals), rules for that host merged, those selecting the client first.
  */
 function plainLookup(
   rules: readonly DestinationRuleInfo[],
@@ -19,13 +20,14 @@ function plainLookup(
   serviceNamespace: string,
   labels: Readonly<Record<string, string>> | undefined,
 ) {
-  const inNamespace = (namespace: string, scope: EffectiveDestinationRule["scope"], mustBeExported: boolean) => {
+  const inNamespace = (namespace: string, scope: EffectiveDestinationRule["scope"], mustBeExported: boolean, rootPrivate = false) => {
     const matching = rules
       .filter((rule) => rule.namespace === namespace && hostMatches(rule.host, host))
       .sort((a, b) => Number(a.host.startsWith("*")) - Number(b.host.startsWith("*")));
     const applying = matching.filter(
       (rule) =>
         (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
+        (!rootPrivate || (rule.exportTo !== "*" && [...rule.exportTo].join() === root)) &&
         (!rule.workloadSelector || (labels !== undefined && Object.entries(rule.workloadSelector).every(([k, v]) => labels[k] === v))),
     );
     if (applying.length === 0) return undefined;
@@ -45,6 +47,13 @@ function plainLookup(
       trafficPolicy: merged.find((rule) => rule.trafficPolicy)?.resource.key,
     };
   };
+  if (clientNamespace === root) {
+    return (
+      inNamespace(root, "client", false, true) ??
+      (serviceNamespace !== root ? inNamespace(serviceNamespace, "service", true) : undefined) ??
+      inNamespace(root, "root", true)
+    );
+  }
   return (
     inNamespace(clientNamespace, "client", false) ??
     (serviceNamespace !== clientNamespace ? inNamespace(serviceNamespace, "service", true) : undefined) ??

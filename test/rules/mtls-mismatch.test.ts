@@ -83,6 +83,27 @@ ${body}---
 const STRICT_NS = pa("default", "prod", "  mtls: {mode: STRICT}\n");
 const DISABLE_DR = dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}\n");
 const MUTUAL_DR = dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n");
+/** A Gateway for the default ingress gateway and a VirtualService sending its traffic to legacy.prod. */
+const INGRESS_TO_LEGACY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: prod}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [legacy.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ingress, namespace: prod}
+spec:
+  hosts: [legacy.example.com]
+  gateways: [gw]
+  http:
+  - route:
+    - destination: {host: legacy}
+---
+`;
 
 describe(RULE, () => {
   const valid: [string, string, Options?][] = [
@@ -121,6 +142,13 @@ describe(RULE, () => {
     [
       "ambient workloads are not judged",
       `apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {istio.io/dataplane-mode: ambient}}\n---\n` + app("reviews", "prod") + client("web", "front") + MUTUAL_DR,
+    ],
+    [
+      "the ingress gateway (root namespace) uses the service namespace's DestinationRule before a root *.local one",
+      app("legacy", "prod", { inject: false }) +
+        dr("default", "istio-system", '  host: "*.local"\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n') +
+        dr("legacy", "prod", "  host: legacy\n  trafficPolicy:\n    tls: {mode: DISABLE}\n") +
+        INGRESS_TO_LEGACY,
     ],
   ];
   it.each(valid)("valid: %s", async (_, yaml, options) => {
@@ -266,6 +294,16 @@ spec:
     const { texts } = await run(yaml);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain("tls mode DISABLE makes the sidecars in namespace prod and the gateway istio-system/istio-ingressgateway send plaintext");
+  });
+
+  it("a private root-namespace DestinationRule configures the ingress gateway before the service's", async () => {
+    const yaml = app("legacy", "prod", { inject: false }) +
+      dr("gateway-mtls", "istio-system", '  host: "*.local"\n  exportTo: [.]\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n') +
+      dr("legacy", "prod", "  host: legacy\n  trafficPolicy:\n    tls: {mode: DISABLE}\n") +
+      INGRESS_TO_LEGACY;
+    const { ids, texts } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: ISTIO_MUTUAL}")}:11 istioMutualToPlaintext`]);
+    expect(texts[0]).toContain("tls mode ISTIO_MUTUAL makes the gateway istio-system/istio-ingressgateway send Istio mutual TLS to legacy.prod.svc.cluster.local port 8080");
   });
 
   it("a DestinationRule with a workloadSelector configures only the pods it selects", async () => {
