@@ -267,7 +267,8 @@ export class OutboundScope {
       const hosts = listener.hosts;
       for (let h = 0; h < hosts.length; h++) {
         const entry = hosts[h];
-        if ((entry.namespace === "*" || entry.namespace === namespace) && entry.namespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host))) return true;
+        const entryNamespace = entry.namespace === "." ? this.namespace : entry.namespace;
+        if ((entryNamespace === "*" || entryNamespace === namespace) && entryNamespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host))) return true;
       }
     }
     return false;
@@ -348,7 +349,7 @@ export class OutboundScope {
     for (const listener of this.sidecar!.egress) {
       for (const entry of listener.hosts) {
         if (entry.namespace === "*") return all;
-        namespaces.add(entry.namespace);
+        namespaces.add(entry.namespace === "." ? this.namespace : entry.namespace);
       }
     }
     const byNamespace = sharedIndexes(this.graph).meshBoundByNamespace;

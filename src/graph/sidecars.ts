@@ -7,7 +7,10 @@ import { selects } from "./workloads.js";
 
 export interface SidecarEgress {
   port?: number;
-  /** `namespace/host` entries: namespace `*`, `~` or a name (`.` resolved). */
+  /**
+   * `namespace/host` entries: namespace `*`, `~`, `.` or a name. `.` is the namespace of the proxy
+   * the Sidecar scopes: not the Sidecar's own for the root namespace's default Sidecar.
+   */
   hosts: { namespace: string; host: string; written: string; provenance: Provenance }[];
   provenance: Provenance;
 }
@@ -34,7 +37,7 @@ export function sidecarInfo(resource: Resource): SidecarInfo {
         const split = splitNamespacedHost(host);
         return [
           {
-            namespace: split.namespace === "." ? resource.namespace : split.namespace,
+            namespace: split.namespace,
             host: split.host,
             written: host,
             provenance: { resource, path: ["spec", "egress", index, "hosts", i] },

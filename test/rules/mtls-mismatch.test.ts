@@ -278,6 +278,21 @@ spec:
     expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: DISABLE}")}:13 plaintextToStrict`]);
   });
 
+  it("the root namespace's default Sidecar with ./* lets each namespace's sidecars see their own namespace", async () => {
+    const rootSidecar = `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+---
+`;
+    const yaml = rootSidecar + app("reviews", "prod") + client("web", "prod") + client("web", "front") + STRICT_NS + DISABLE_DR;
+    const { ids, texts } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: DISABLE}")}:11 plaintextToStrict`]);
+    expect(texts[0]).toContain("tls mode DISABLE makes the sidecars in namespace prod send plaintext");
+  });
+
   it("a subset's tls, for the subset a route uses", async () => {
     const yaml = app("reviews", "prod", { inject: false }) + client("web", "prod") +
       dr("reviews", "prod", "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n    trafficPolicy:\n      tls: {mode: ISTIO_MUTUAL}\n") +
