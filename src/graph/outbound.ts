@@ -146,22 +146,18 @@ function writtenExportTo(vs: VirtualServiceInfo): readonly string[] {
   return asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
 }
 
-/**
- * The resolved TLS of a DestinationRule's traffic policy for a port (and subset), with precedence.
- * A `portLevelSettings` entry for the port replaces its policy's settings as a whole: without a
- * `tls` of its own, the port has none (auto mTLS), whatever the level above says.
- */
+/** The resolved TLS of a DestinationRule's traffic policy for a port (and subset), with precedence. */
 export function clientTlsSetting(
   rule: EffectiveDestinationRule | undefined,
   port: number,
   subset: SubsetInfo | undefined,
 ): { mode: ClientTlsMode; provenance: Provenance; policy: Record<string, unknown> } | undefined {
   if (!rule) return undefined;
-  const candidates: { policy: Record<string, unknown> | undefined; path: (string | number)[]; owner: DestinationRuleInfo | undefined; final?: boolean }[] = [];
+  const candidates: { policy: Record<string, unknown> | undefined; path: (string | number)[]; owner: DestinationRuleInfo | undefined }[] = [];
   const portLevel = (policy: Record<string, unknown> | undefined, base: (string | number)[]) => {
     const list = asArray(policy?.portLevelSettings);
     const index = list.findIndex((entry) => asRecord(asRecord(entry).port).number === port);
-    return index === -1 ? undefined : { policy: asRecord(list[index]), path: [...base, "portLevelSettings", index], final: true };
+    return index === -1 ? undefined : { policy: asRecord(list[index]), path: [...base, "portLevelSettings", index] };
   };
   if (subset) {
     const owner = rule.subsets.get(subset.name)?.rule;
@@ -182,7 +178,6 @@ export function clientTlsSetting(
     if (candidate.owner && (mode === "DISABLE" || mode === "SIMPLE" || mode === "MUTUAL" || mode === "ISTIO_MUTUAL")) {
       return { mode, provenance: { resource: candidate.owner.resource, path: [...candidate.path, "tls", "mode"] }, policy: candidate.policy ?? {} };
     }
-    if (candidate.final) break;
   }
   return undefined;
 }

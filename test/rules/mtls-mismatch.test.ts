@@ -150,25 +150,6 @@ describe(RULE, () => {
         dr("legacy", "prod", "  host: legacy\n  trafficPolicy:\n    tls: {mode: DISABLE}\n") +
         INGRESS_TO_LEGACY,
     ],
-    [
-      "a portLevelSettings entry without tls replaces the top-level tls for its port (auto mTLS there)",
-      app("reviews", "prod") + client("web", "front") + STRICT_NS +
-        dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}\n    portLevelSettings:\n    - port: {number: 8080}\n      connectionPool: {tcp: {maxConnections: 10}}\n"),
-    ],
-    [
-      "a subset's portLevelSettings entry without tls replaces the subset's tls for its port",
-      app("reviews", "prod", { inject: false }) + client("web", "prod") +
-        dr("reviews", "prod", "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n    trafficPolicy:\n      tls: {mode: ISTIO_MUTUAL}\n      portLevelSettings:\n      - port: {number: 8080}\n        loadBalancer: {simple: ROUND_ROBIN}\n") +
-        `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: prod}
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - destination: {host: reviews, subset: v1}
-`,
-    ],
   ];
   it.each(valid)("valid: %s", async (_, yaml, options) => {
     expect((await run(yaml, options)).ids).toEqual([]);
@@ -269,6 +250,13 @@ spec:
     const yaml = app("reviews", "prod") + client("web", "front") + STRICT_NS;
     const { ids } = await run(yaml, { config: "mesh:\n  enableAutoMtls: false\n" });
     expect(ids).toEqual([`${lineOf(yaml, "mtls: {mode: STRICT}")}:10 noAutoMtlsToStrict`]);
+  });
+
+  it("a portLevelSettings entry without tls still sends plaintext under a top-level DISABLE (istiod marks the endpoints plaintext)", async () => {
+    const yaml = app("reviews", "prod") + client("web", "front") + STRICT_NS +
+      dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}\n    portLevelSettings:\n    - port: {number: 8080}\n      connectionPool: {tcp: {maxConnections: 10}}\n");
+    const { ids } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: DISABLE}")}:11 plaintextToStrict`]);
   });
 
   it("a portLevelSettings entry's own tls wins over the top-level tls", async () => {
