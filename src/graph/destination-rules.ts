@@ -320,7 +320,7 @@ function exactRulesIn(rules: HostRules | undefined, namespace: string): Destinat
 /**
  * Which rules of a namespace a lookup step considers: all of them (the client's own namespace),
  * those exported to the client, or (for a client in the root namespace) the root namespace's rules
- * exported to no other namespace.
+ * exported to no other namespace. Rules with a workload selector are never exported.
  */
 type Visibility = "any" | "exported" | "rootPrivate";
 
@@ -333,9 +333,10 @@ function applies(
 ): boolean {
   return (
     (visibility === "any" ||
+      // A rule with a workload selector is private to its namespace, whatever its exportTo says.
       (visibility === "exported"
-        ? isExportedTo(rule.exportTo, clientNamespace)
-        : rule.exportTo !== "*" && rule.exportTo.size === 1 && rule.exportTo.has(rule.namespace))) &&
+        ? !rule.workloadSelector && isExportedTo(rule.exportTo, clientNamespace)
+        : rule.workloadSelector !== undefined || (rule.exportTo !== "*" && rule.exportTo.size === 1 && rule.exportTo.has(rule.namespace)))) &&
     (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)))
   );
 }

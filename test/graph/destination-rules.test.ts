@@ -9,8 +9,9 @@ import { graphOf } from "./helpers.js";
  * Istio's DestinationRule precedence computed straight from the list of rules (no index, no cache):
  * the client's namespace, else the service's (exported to the client), else the root namespace's
  * (exported to the client); a client in the root namespace first sees only the root namespace's rules
- * exported to no other namespace. In a namespace the most specific host (exact, else the longest
- * wildcard, the first of equals), rules for that host merged, those selecting the client first.
+ * exported to no other namespace, and a rule with a workload selector is never exported. In a
+ * namespace the most specific host (exact, else the longest wildcard, the first of equals), rules for
+ * that host merged, those selecting the client first.
  */
 function plainLookup(
   rules: readonly DestinationRuleInfo[],
@@ -26,8 +27,9 @@ function plainLookup(
       .sort((a, b) => Number(a.host.startsWith("*")) - Number(b.host.startsWith("*")));
     const applying = matching.filter(
       (rule) =>
-        (!mustBeExported || isExportedTo(rule.exportTo, clientNamespace)) &&
-        (!rootPrivate || (rule.exportTo !== "*" && [...rule.exportTo].join() === root)) &&
+        (rootPrivate
+          ? rule.workloadSelector || (rule.exportTo !== "*" && [...rule.exportTo].join() === root)
+          : !mustBeExported || (!rule.workloadSelector && isExportedTo(rule.exportTo, clientNamespace))) &&
         (!rule.workloadSelector || (labels !== undefined && Object.entries(rule.workloadSelector).every(([k, v]) => labels[k] === v))),
     );
     if (applying.length === 0) return undefined;

@@ -335,6 +335,16 @@ spec:
     expect(texts[0]).toContain("tls mode ISTIO_MUTUAL makes the gateway istio-system/istio-ingressgateway send Istio mutual TLS to legacy.prod.svc.cluster.local port 8080");
   });
 
+  it("a root-namespace DestinationRule selecting the ingress gateway is private to it and wins over the service namespace's", async () => {
+    const yaml = app("legacy", "prod") + STRICT_NS +
+      dr("gateway-plain", "istio-system", "  host: legacy.prod.svc.cluster.local\n  workloadSelector: {matchLabels: {istio: ingressgateway}}\n  trafficPolicy:\n    tls: {mode: DISABLE}\n") +
+      dr("legacy", "prod", "  host: legacy\n  trafficPolicy:\n    loadBalancer: {simple: LEAST_REQUEST}\n") +
+      INGRESS_TO_LEGACY;
+    const { ids, texts } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: DISABLE}")}:11 plaintextToStrict`]);
+    expect(texts[0]).toContain("tls mode DISABLE makes the gateway istio-system/istio-ingressgateway send plaintext to legacy.prod.svc.cluster.local port 8080");
+  });
+
   it("a DestinationRule with a workloadSelector configures only the pods it selects", async () => {
     const yaml = app("reviews", "prod") + client("web", "front") + client("batch", "front") + STRICT_NS +
       dr("reviews-batch", "front", "  host: reviews.prod.svc.cluster.local\n  workloadSelector: {matchLabels: {app: batch}}\n  trafficPolicy:\n    tls: {mode: DISABLE}\n");
