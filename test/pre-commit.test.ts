@@ -12,7 +12,7 @@
  * Skipped, with the reason in its name, where `pre-commit` or `git` is not installed (`.ci/run` installs
  * both, so CI always runs it).
  */
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -79,14 +79,24 @@ interface Run {
   output: string;
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout = CASE_TIMEOUT): Run {
-  const result: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024 });
-  const output = `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? `\n${result.error.message}` : ""}`;
-  return { status: result.status, output };
+/**
+ * Runs a command without blocking this test worker: a synchronous spawn of the minute-long hook
+ * install would starve the worker's event loop, and vitest then fails the run with an RPC timeout
+ * ("Timeout calling onTaskUpdate") although every test passes.
+ */
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout = CASE_TIMEOUT): Promise<Run> {
+  return new Promise((resolvePromise) => {
+    let output = "";
+    const child = spawn(command, args, { cwd, env, timeout, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.on("error", (error) => resolvePromise({ status: null, output: `${output}\n${error.message}` }));
+    child.on("close", (status, signal) => resolvePromise({ status, output: signal ? `${output}\nkilled by ${signal}` : output }));
+  });
 }
 
-function must(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout?: number): string {
-  const result = run(command, args, cwd, env, timeout);
+async function must(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout?: number): Promise<string> {
+  const result = await run(command, args, cwd, env, timeout);
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} (in ${cwd}) exited ${result.status}:\n${result.output}`);
   return result.output;
 }
@@ -186,47 +196,47 @@ describe.skipIf(MISSING !== undefined)(`pre-commit hook${MISSING ? ` (skipped: $
   const git = (...args: string[]) => must("git", args, repo, env);
   const commit = (message: string) => run("git", ["commit", "-m", message], repo, env);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "mesh-lint-pre-commit-"));
     env = environment(work);
 
     // The hook source: this working tree as one commit.
     const source = join(work, "hook-source");
-    const listed = must("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT, cleanEnvironment()).split("\0").filter(Boolean);
+    const listed = (await must("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT, cleanEnvironment())).split("\0").filter(Boolean);
     for (const file of new Set(listed)) {
       if (!existsSync(join(ROOT, file))) continue; // deleted in the work tree
       mkdirSync(dirname(join(source, file)), { recursive: true });
       copyFileSync(join(ROOT, file), join(source, file));
     }
     for (const args of [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "hook source"]]) {
-      must("git", args, source, env);
+      await must("git", args, source, env);
     }
-    const rev = must("git", ["rev-parse", "HEAD"], source, env).trim();
+    const rev = (await must("git", ["rev-parse", "HEAD"], source, env)).trim();
 
     // The repository that uses the hook.
     repo = join(work, "repo");
     mkdirSync(repo);
-    git("init", "-q");
-    git("config", "user.name", "mesh-lint test");
-    git("config", "user.email", "test@example.invalid");
+    await git("init", "-q");
+    await git("config", "user.name", "mesh-lint test");
+    await git("config", "user.email", "test@example.invalid");
     write(".pre-commit-config.yaml", `repos:\n  - repo: ${source}\n    rev: ${rev}\n    hooks:\n      - id: mesh-lint\n`);
-    must("pre-commit", ["install"], repo, env);
+    await must("pre-commit", ["install"], repo, env);
     // The slow part, once: npm install (which builds), npm pack (which builds again), npm install -g.
-    must("pre-commit", ["install-hooks"], repo, env, INSTALL_TIMEOUT);
+    await must("pre-commit", ["install-hooks"], repo, env, INSTALL_TIMEOUT);
   }, INSTALL_TIMEOUT + 60_000);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("installs a working mesh-lint binary into the hook environment", () => {
+  it("installs a working mesh-lint binary into the hook environment", async () => {
     const binary = installedBinary(join(work, "pre-commit-home"));
     expect(binary, "mesh-lint in the hook environment").toBeDefined();
-    const version = must(binary!, ["--version"], repo, env);
+    const version = await must(binary!, ["--version"], repo, env);
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("lets a clean first commit through", () => {
+  it("lets a clean first commit through", async () => {
     write("mesh/reviews.yaml", SERVICE);
     write("mesh/destination-rule.yaml", DESTINATION_RULE());
     // Never context: a .gitignore'd file and one under node_modules (untracked, so in the work tree while the
@@ -234,17 +244,17 @@ describe.skipIf(MISSING !== undefined)(`pre-commit hook${MISSING ? ` (skipped: $
     write(".gitignore", "generated/\n");
     write("generated/extra-subset.yaml", EXTRA_SUBSET("generated"));
     write("node_modules/some-package/extra-subset.yaml", EXTRA_SUBSET("node-modules"));
-    git("add", ".gitignore", ".pre-commit-config.yaml", "mesh");
-    const result = commit("reviews: Service, Deployments, DestinationRule");
+    await git("add", ".gitignore", ".pre-commit-config.yaml", "mesh");
+    const result = await commit("reviews: Service, Deployments, DestinationRule");
     expect(result.output).toMatch(/mesh-lint \(Istio manifests\)\.+Passed/);
     expect(result.status, result.output).toBe(0);
   });
 
-  it("blocks a bad commit and shows the finding", () => {
+  it("blocks a bad commit and shows the finding", async () => {
     // A route to subset v3, which the DestinationRule (in a file this commit does not touch) does not define.
     write("mesh/reviews.yaml", SERVICE + VIRTUAL_SERVICE("v3"));
-    git("add", "mesh/reviews.yaml");
-    const result = commit("reviews: route to v3");
+    await git("add", "mesh/reviews.yaml");
+    const result = await commit("reviews: route to v3");
     console.info(`git commit, blocked by the hook:\n${result.output}`);
     expect(result.status, result.output).not.toBe(0);
     expect(result.output).toMatch(/mesh-lint \(Istio manifests\)\.+Failed/);
@@ -252,28 +262,28 @@ describe.skipIf(MISSING !== undefined)(`pre-commit hook${MISSING ? ` (skipped: $
     // The finding names the DestinationRule of the unchanged file (the context was loaded), and only it
     // (the ignored files and node_modules were not).
     expect(result.output).toMatch(/Destination subset "v3" of "reviews" does not exist.*defines only v1, v2.*missing-subset/);
-    expect(git("log", "--format=%s")).not.toContain("route to v3");
+    expect(await git("log", "--format=%s")).not.toContain("route to v3");
   });
 
-  it("lets the fixed commit through", () => {
+  it("lets the fixed commit through", async () => {
     write("mesh/reviews.yaml", SERVICE + VIRTUAL_SERVICE("v2"));
     write("mesh/destination-rule.yaml", DESTINATION_RULE("  trafficPolicy:\n    connectionPool:\n      tcp:\n        maxConnections: 100\n"));
-    git("add", "mesh");
-    const result = commit("reviews: route to v2");
+    await git("add", "mesh");
+    const result = await commit("reviews: route to v2");
     expect(result.output).toMatch(/mesh-lint \(Istio manifests\)\.+Passed/);
     expect(result.status, result.output).toBe(0);
   });
 
-  it("passes only the changed file, with the DestinationRule of an unchanged file as context: no false missing subset", () => {
+  it("passes only the changed file, with the DestinationRule of an unchanged file as context: no false missing subset", async () => {
     write("mesh/reviews.yaml", SERVICE + VIRTUAL_SERVICE("v2", "          weight: 100\n      timeout: 5s\n"));
-    git("add", "mesh/reviews.yaml");
-    const result = commit("reviews: timeout");
+    await git("add", "mesh/reviews.yaml");
+    const result = await commit("reviews: timeout");
     expect(result.output).toMatch(/mesh-lint \(Istio manifests\)\.+Passed/);
     expect(result.status, result.output).toBe(0);
-    expect(git("show", "--name-only", "--format=", "HEAD").trim()).toBe("mesh/reviews.yaml");
+    expect((await git("show", "--name-only", "--format=", "HEAD")).trim()).toBe("mesh/reviews.yaml");
 
     // The control: the same file linted alone (no context) has the missing subset the context prevents.
-    const alone = run(installedBinary(join(work, "pre-commit-home"))!, ["mesh/reviews.yaml"], repo, env);
+    const alone = await run(installedBinary(join(work, "pre-commit-home"))!, ["mesh/reviews.yaml"], repo, env);
     expect(alone.status).toBe(1);
     expect(alone.output).toMatch(/Destination subset "v2" of "reviews" does not exist.*missing-subset/);
   });
