@@ -1,6 +1,6 @@
 import type { MeshModel, Resource } from "../model/index.js";
 import { hostMatches, resolveHost } from "../model/hosts.js";
-import { asArray, asRecord, asString, hasKeys, readRecord, selectorMap } from "../model/resource.js";
+import { asArray, asRecord, asString, hasKeys, readRecord } from "../model/resource.js";
 import { isExportedTo, resolveExportTo } from "./services.js";
 import { SharedByIndex, sharedPath, type Provenance } from "./types.js";
 import { configOrder } from "./virtual-services.js";
@@ -54,12 +54,12 @@ export function destinationRuleInfo(resource: Resource): DestinationRuleInfo | u
     if (!name) continue;
     subsets.push({
       name,
-      labels: selectorMap(subset.labels),
+      labels: asRecord(subset.labels) as Record<string, string>,
       trafficPolicy: subset.trafficPolicy ? asRecord(subset.trafficPolicy) : undefined,
       provenance: { resource, path: SUBSET_PATHS.at(index) },
     });
   }
-  const selector = selectorMap(readRecord(spec.workloadSelector).matchLabels);
+  const selector = readRecord(readRecord(spec.workloadSelector).matchLabels) as Record<string, string>;
   return {
     resource,
     namespace: resource.namespace,
@@ -97,9 +97,8 @@ const NO_RULES: readonly DestinationRuleInfo[] = Object.freeze([]);
 /**
  * Istio's DestinationRule lookup: for a client in namespace N and a service host, the rules of (1) N
  * itself (exported or not), else (2) the service's namespace, if exported to N, else (3) the root
- * namespace, if exported to N. A client in the root namespace itself looks at (1) only the root
- * namespace's rules exported to no other namespace, then (2) and (3). Inside a namespace the most
- * specific host wins (exact, then the longest wildcard), and rules for the same host merge.
+ * namespace, if exported to N. Inside a namespace the most specific host wins (exact, then the
+ * longest wildcard), and rules for the same host merge.
  */
 export class DestinationRuleIndex {
   readonly rules: DestinationRuleInfo[];
@@ -228,17 +227,17 @@ export class DestinationRuleIndex {
   ): EffectiveDestinationRule | undefined {
     const root = this.rootNamespace;
     if (clientNamespace === root) {
-      // A proxy of the root namespace (the ingress gateway, usually) looks first only at the root
-      // namespace's rules exported nowhere else, so that a catch-all such as `*.local` does not hide
-      // the service namespace's rule from it; then the service's namespace, then the root's exported rules.
+      // Proxies of the root namespace (the default ingress gateway's) look first at its rules exported
+      // nowhere else only; its other rules come after the service namespace's (istiod's
+      // rootNamespaceLocal), so a mesh-wide `*.local` rule there does not hide the service's rule.
       return (
-        this.inNamespace(root, host, clientNamespace, "client", clientLabels, "rootPrivate") ??
-        (serviceNamespace !== root ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, "exported") : undefined) ??
-        this.inNamespace(root, host, clientNamespace, "root", clientLabels, "exported")
+        this.inNamespace(root, host, root, "client", clientLabels, "private") ??
+        this.inNamespace(serviceNamespace, host, root, serviceNamespace === root ? "root" : "service", clientLabels, "exported") ??
+        (serviceNamespace !== root ? this.inNamespace(root, host, root, "root", clientLabels, "exported") : undefined)
       );
     }
     return (
-      this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, "any") ??
+      this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, "local") ??
       (serviceNamespace !== clientNamespace
         ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, "exported")
         : undefined) ??
@@ -252,7 +251,7 @@ export class DestinationRuleIndex {
     clientNamespace: string,
     scope: EffectiveDestinationRule["scope"],
     clientLabels: Readonly<Record<string, string>> | undefined,
-    visibility: Visibility,
+    pool: RulePool,
   ): EffectiveDestinationRule | undefined {
     const matching = this.matchingIn(namespace, host);
     // Most specific host: an exact match, else the longest wildcard (the first of equals).
@@ -261,7 +260,7 @@ export class DestinationRuleIndex {
     // Indexed loops: they run before the code is optimized, where `for...of` allocates per step.
     for (let i = 0; i < matching.length; i++) {
       const rule = matching[i];
-      if (!applies(rule, clientNamespace, clientLabels, visibility)) continue;
+      if (!applies(rule, clientNamespace, clientLabels, pool)) continue;
       applying++;
       if (!best || specificity(rule.host, host) > specificity(best.host, host)) best = rule;
     }
@@ -274,7 +273,7 @@ export class DestinationRuleIndex {
     const unselected: DestinationRuleInfo[] = [];
     for (let i = 0; i < matching.length; i++) {
       const rule = matching[i];
-      if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, visibility)) (rule.workloadSelector ? selected : unselected).push(rule);
+      if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, pool)) (rule.workloadSelector ? selected : unselected).push(rule);
     }
     return this.merge(selected.length > 0 ? selected : unselected, scope, namespace);
   }
@@ -318,25 +317,26 @@ function exactRulesIn(rules: HostRules | undefined, namespace: string): Destinat
 }
 
 /**
- * Which rules of a namespace a lookup step considers: all of them (the client's own namespace),
- * those exported to the client, or (for a client in the root namespace) the root namespace's rules
- * exported to no other namespace. Rules with a workload selector are never exported.
+ * Which rules of a namespace a lookup step sees: all of the client's own namespace (`local`), those
+ * of the root namespace exported nowhere else, for a client in it (`private`), or those exported to
+ * the client from another namespace (`exported`; istiod keeps private rules out of that pool).
  */
-type Visibility = "any" | "exported" | "rootPrivate";
+type RulePool = "local" | "private" | "exported";
 
-/** Whether a rule of a namespace applies to a client: visible to the lookup step and selecting it (when it selects). */
+/** Whether a rule is private to its namespace for istiod: exported only there, or with a workload selector. */
+function isPrivate(rule: DestinationRuleInfo): boolean {
+  return rule.workloadSelector !== undefined || (rule.exportTo !== "*" && rule.exportTo.size === 1 && rule.exportTo.has(rule.namespace));
+}
+
+/** Whether a rule of a namespace applies to a client: in the step's pool, and selecting the client (when it selects). */
 function applies(
   rule: DestinationRuleInfo,
   clientNamespace: string,
   clientLabels: Readonly<Record<string, string>> | undefined,
-  visibility: Visibility,
+  pool: RulePool,
 ): boolean {
   return (
-    (visibility === "any" ||
-      // A rule with a workload selector is private to its namespace, whatever its exportTo says.
-      (visibility === "exported"
-        ? !rule.workloadSelector && isExportedTo(rule.exportTo, clientNamespace)
-        : rule.workloadSelector !== undefined || (rule.exportTo !== "*" && rule.exportTo.size === 1 && rule.exportTo.has(rule.namespace)))) &&
+    (pool === "local" || (pool === "private" ? isPrivate(rule) : !isPrivate(rule) && isExportedTo(rule.exportTo, clientNamespace))) &&
     (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)))
   );
 }

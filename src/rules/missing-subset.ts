@@ -701,6 +701,10 @@ function whyNotApplied(
   const root = graph.mesh.rootNamespace;
   const serviceNamespace = graph.services.lookup(destination.host, clientNamespace)?.namespace ?? namespaceOfHost(destination.host);
   if (rule.workloadSelector) return `applies only to workloads labelled ${labelText(rule.workloadSelector)}`;
+  if (rule.namespace === clientNamespace && clientNamespace === root && applied?.scope === "service" && isExportedTo(rule.exportTo, root)) {
+    // A proxy of the root namespace puts its namespace's exported rules after the service namespace's.
+    return `is exported, and proxies of the root namespace ${root} use its exported DestinationRules only after the service namespace's: ${describeRule(applied)} applies first`;
+  }
   if (rule.namespace === clientNamespace) {
     return applied ? `is less specific for the host than ${describeRule(applied)}` : undefined;
   }

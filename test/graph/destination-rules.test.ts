@@ -8,10 +8,10 @@ import { graphOf } from "./helpers.js";
 /**
  * Istio's DestinationRule precedence computed straight from the list of rules (no index, no cache):
  * the client's namespace, else the service's (exported to the client), else the root namespace's
- * (exported to the client); a client in the root namespace first sees only the root namespace's rules
- * exported to no other namespace, and a rule with a workload selector is never exported. In a
- * namespace the most specific host (exact, else the longest wildcard, the first of equals), rules for
- * that host merged, those selecting the client first.
+ * (exported to the client); in a namespace the most specific host (exact, else the longest wildcard,
+ * the first of equals), rules for that host merged, those selecting the client first. A client in the
+ * root namespace sees first only the root rules private to it (exported only there, or with a
+ * workload selector); rules private to their namespace are never exported.
  */
 function plainLookup(
   rules: readonly DestinationRuleInfo[],
@@ -21,15 +21,17 @@ function plainLookup(
   serviceNamespace: string,
   labels: Readonly<Record<string, string>> | undefined,
 ) {
-  const inNamespace = (namespace: string, scope: EffectiveDestinationRule["scope"], mustBeExported: boolean, rootPrivate = false) => {
+  const isPrivate = (rule: DestinationRuleInfo) =>
+    rule.workloadSelector !== undefined || (rule.exportTo !== "*" && [...rule.exportTo].join() === rule.namespace);
+  const inNamespace = (namespace: string, scope: EffectiveDestinationRule["scope"], pool: "local" | "private" | "exported") => {
     const matching = rules
       .filter((rule) => rule.namespace === namespace && hostMatches(rule.host, host))
       .sort((a, b) => Number(a.host.startsWith("*")) - Number(b.host.startsWith("*")));
     const applying = matching.filter(
       (rule) =>
-        (rootPrivate
-          ? rule.workloadSelector || (rule.exportTo !== "*" && [...rule.exportTo].join() === root)
-          : !mustBeExported || (!rule.workloadSelector && isExportedTo(rule.exportTo, clientNamespace))) &&
+        (pool === "local" ||
+          (pool === "private" && isPrivate(rule)) ||
+          (pool === "exported" && !isPrivate(rule) && isExportedTo(rule.exportTo, clientNamespace))) &&
         (!rule.workloadSelector || (labels !== undefined && Object.entries(rule.workloadSelector).every(([k, v]) => labels[k] === v))),
     );
     if (applying.length === 0) return undefined;
@@ -51,15 +53,15 @@ function plainLookup(
   };
   if (clientNamespace === root) {
     return (
-      inNamespace(root, "client", false, true) ??
-      (serviceNamespace !== root ? inNamespace(serviceNamespace, "service", true) : undefined) ??
-      inNamespace(root, "root", true)
+      inNamespace(root, "client", "private") ??
+      inNamespace(serviceNamespace, serviceNamespace === root ? "root" : "service", "exported") ??
+      (serviceNamespace !== root ? inNamespace(root, "root", "exported") : undefined)
     );
   }
   return (
-    inNamespace(clientNamespace, "client", false) ??
-    (serviceNamespace !== clientNamespace ? inNamespace(serviceNamespace, "service", true) : undefined) ??
-    (root !== clientNamespace && root !== serviceNamespace ? inNamespace(root, "root", true) : undefined)
+    inNamespace(clientNamespace, "client", "local") ??
+    (serviceNamespace !== clientNamespace ? inNamespace(serviceNamespace, "service", "exported") : undefined) ??
+    (root !== serviceNamespace ? inNamespace(root, "root", "exported") : undefined)
   );
 }
 

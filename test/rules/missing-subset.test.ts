@@ -216,6 +216,44 @@ spec:
     expect(found[0].message).toContain("DestinationRule shop/web is exported only to shop, not to istio-system");
   });
 
+
+  it("a gateway proxy of the root namespace uses the service namespace's DestinationRule before the root namespace's exported ones", async () => {
+    const gateway = `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [shop.example.com]
+`;
+    const meshWide = `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: default, namespace: istio-system}
+spec:
+  host: "*.local"
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+`;
+    const base = service("web", "shop", ["v1", "v2"]) + dr("web", "shop", "web", ["v1", "v2"]) + gateway;
+    // The mesh-wide `*.local` rule is exported: istio-system's proxies use shop/web, which defines v2.
+    expect(await run({ "a.yaml": base + meshWide + vs("edge", "shop", "shop.example.com", "web", "v2", "\n  gateways: [public]") })).toEqual([]);
+    // Only a rule of istio-system exported nowhere else comes first for them.
+    const privateRule = meshWide.replace('host: "*.local"', 'host: "*.local"\n  exportTo: ["."]');
+    const files = { "a.yaml": base + privateRule + vs("edge", "shop", "shop.example.com", "web", "v2", "\n  gateways: [public]") };
+    const found = await run(files);
+    const line = files["a.yaml"].split("\n").findIndex((l) => l.includes("subset: v2")) + 1;
+    expect(found.map((f) => f.at)).toEqual([`${line}:9 undefinedSubset`]);
+    expect(found[0].message).toContain("clients in namespace istio-system (gateway istio-ingressgateway): DestinationRule istio-system/default, which applies there, defines no subsets");
+    // A subset only the root namespace's exported rule defines: the service namespace's rule applies first.
+    const canary = dr("web-canary", "istio-system", "web.shop.svc.cluster.local", ["canary"]);
+    const found2 = await run({ "a.yaml": base + canary + vs("edge", "shop", "shop.example.com", "web", "canary", "\n  gateways: [public]") });
+    expect(found2.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
+    expect(found2[0].message).toContain(
+      "DestinationRule shop/web, which applies there, defines only v1, v2 (DestinationRule istio-system/web-canary defines it but is exported, and proxies of the root namespace istio-system use its exported DestinationRules only after the service namespace's: DestinationRule shop/web applies first)",
+    );
+  });
   it("a match's short gateway name means the gateway of the VirtualService's namespace (as istiod resolves it)", async () => {
     const gateway = (ns: string) => `---
 apiVersion: networking.istio.io/v1
