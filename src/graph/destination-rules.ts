@@ -96,9 +96,10 @@ const NO_RULES: readonly DestinationRuleInfo[] = Object.freeze([]);
 
 /**
  * Istio's DestinationRule lookup: for a client in namespace N and a service host, the rules of (1) N
- * itself (exported or not), else (2) the service's namespace, if exported to N, else (3) the root
- * namespace, if exported to N. Inside a namespace the most specific host wins (exact, then the
- * longest wildcard), and rules for the same host merge.
+ * itself (exported to N, privately or not; in the root namespace, only its private rules), else (2)
+ * the service's namespace, if exported to N, else (3) the root namespace, if exported to N. Inside a
+ * namespace the most specific host wins (exact, then the longest wildcard), and rules for the same
+ * host merge when their `exportTo` is written alike (see `consolidate`).
  */
 export class DestinationRuleIndex {
   readonly rules: DestinationRuleInfo[];
@@ -254,28 +255,37 @@ export class DestinationRuleIndex {
     pool: RulePool,
   ): EffectiveDestinationRule | undefined {
     const matching = this.matchingIn(namespace, host);
-    // Most specific host: an exact match, else the longest wildcard (the first of equals).
+    // Most specific host: an exact match, else the longest wildcard (the first of equals). istiod
+    // picks it among the rules a namespace exports before looking at whom they are exported to.
     let best: DestinationRuleInfo | undefined;
-    let applying = 0;
+    let sameHost = 0;
     // Indexed loops: they run before the code is optimized, where `for...of` allocates per step.
     for (let i = 0; i < matching.length; i++) {
       const rule = matching[i];
-      if (!applies(rule, clientNamespace, clientLabels, pool)) continue;
-      applying++;
-      if (!best || specificity(rule.host, host) > specificity(best.host, host)) best = rule;
+      if (!inPool(rule, pool) || !selects(rule, clientLabels)) continue;
+      if (!best || specificity(rule.host, host) > specificity(best.host, host)) [best, sameHost] = [rule, 0];
+      if (rule.host === best.host) sameHost++;
     }
     if (!best) return undefined;
-    // One rule applies (the usual case): its result alone, built once per scope.
-    if (applying === 1) return this.merge([best], scope, namespace);
-    // Rules for that host merge; rules with a workload selector only merge among themselves, and a
-    // selected rule takes precedence.
-    const selected: DestinationRuleInfo[] = [];
-    const unselected: DestinationRuleInfo[] = [];
-    for (let i = 0; i < matching.length; i++) {
-      const rule = matching[i];
-      if (rule.host === best.host && applies(rule, clientNamespace, clientLabels, pool)) (rule.workloadSelector ? selected : unselected).push(rule);
+    // Several rules for that host: istiod merges those exported alike and keeps the others apart (see
+    // `consolidate`); a proxy uses the one selecting it, else the last without a selector.
+    const rules: DestinationRuleInfo[] = [];
+    for (let i = 0; i < matching.length; i++) if (matching[i].host === best.host && inPool(matching[i], pool)) rules.push(matching[i]);
+    // One rule has that host (the usual case): its result alone, built once per scope.
+    if (rules.length === 1) {
+      return pool !== "exported" || exportedTo(writtenExportTo(best), clientNamespace) ? this.merge([best], scope, namespace) : undefined;
     }
-    return this.merge(selected.length > 0 ? selected : unselected, scope, namespace);
+    let chosen: DestinationRuleInfo[] | undefined;
+    for (const entry of consolidate(rules)) {
+      if (pool === "exported" && !exportedTo(entry.exportTo, clientNamespace)) continue;
+      const first = entry.rules[0];
+      if (!first.workloadSelector) chosen = entry.rules;
+      else if (first.namespace === clientNamespace && selects(first, clientLabels)) {
+        chosen = entry.rules;
+        break;
+      }
+    }
+    return chosen ? this.merge(chosen, scope, namespace) : undefined;
   }
 
   /** The result of merged rules (of one namespace, for one host) in a scope: one object for the same rules. */
@@ -317,28 +327,86 @@ function exactRulesIn(rules: HostRules | undefined, namespace: string): Destinat
 }
 
 /**
- * Which rules of a namespace a lookup step sees: all of the client's own namespace (`local`), those
- * of the root namespace exported nowhere else, for a client in it (`private`), or those exported to
- * the client from another namespace (`exported`; istiod keeps private rules out of that pool).
+ * Which rules of a namespace a lookup step sees: those of the client's own namespace exported to it
+ * (`local`), those of the root namespace exported nowhere else, for a client in it (`private`), or
+ * those a namespace exports (`exported`; whether to the client is asked after picking the host).
  */
 type RulePool = "local" | "private" | "exported";
 
-/** Whether a rule is private to its namespace for istiod: exported only there, or with a workload selector. */
-function isPrivate(rule: DestinationRuleInfo): boolean {
-  return rule.workloadSelector !== undefined || (rule.exportTo !== "*" && rule.exportTo.size === 1 && rule.exportTo.has(rule.namespace));
+/** The `exportTo` of a rule as written (istiod compares these sets when merging); `.` for a rule with a workload selector. */
+function writtenExportTo(rule: DestinationRuleInfo): ReadonlySet<string> {
+  if (rule.workloadSelector) return PRIVATE;
+  const written = rule.resource.spec.exportTo;
+  return new Set(Array.isArray(written) ? written.filter((value): value is string => typeof value === "string") : []);
 }
 
-/** Whether a rule of a namespace applies to a client: in the step's pool, and selecting the client (when it selects). */
-function applies(
-  rule: DestinationRuleInfo,
-  clientNamespace: string,
-  clientLabels: Readonly<Record<string, string>> | undefined,
-  pool: RulePool,
-): boolean {
-  return (
-    (pool === "local" || (pool === "private" ? isPrivate(rule) : !isPrivate(rule) && isExportedTo(rule.exportTo, clientNamespace))) &&
-    (!rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels)))
-  );
+const PRIVATE: ReadonlySet<string> = new Set(["."]);
+
+/** Whether a rule is private to its namespace for istiod: exported only there, or with a workload selector. */
+function isPrivate(rule: DestinationRuleInfo): boolean {
+  if (rule.workloadSelector) return true;
+  const written = writtenExportTo(rule);
+  return written.size === 1 && (written.has(".") || written.has(rule.namespace));
+}
+
+/** Whether a written `exportTo` (of an exported rule) reaches a namespace, as istiod reads it. */
+function exportedTo(written: ReadonlySet<string>, namespace: string): boolean {
+  return written.size === 0 || written.has("*") || written.has(namespace);
+}
+
+/** Whether a rule is in the pool a lookup step searches (see {@link RulePool}). */
+function inPool(rule: DestinationRuleInfo, pool: RulePool): boolean {
+  if (pool === "private") return isPrivate(rule);
+  if (pool === "exported") return !isPrivate(rule);
+  // istiod's own-namespace pool: the rules exported to their own namespace (a selector makes a rule private).
+  return rule.workloadSelector !== undefined || isExportedTo(rule.exportTo, rule.namespace);
+}
+
+/** Whether a rule's workload selector (if any) selects a client. */
+function selects(rule: DestinationRuleInfo, clientLabels: Readonly<Record<string, string>> | undefined): boolean {
+  return !rule.workloadSelector || (clientLabels !== undefined && selectsAll(rule.workloadSelector, clientLabels));
+}
+
+/**
+ * istiod's merging of the rules of one namespace and host (in its order: selectors first, then
+ * creation time and name): a rule joins an entry whose written `exportTo` is the same as its own (or
+ * a non-empty subset of it) and whose selector is the same (or both have none); else it stands
+ * apart. So rules without `exportTo` and with `exportTo: ["."]` (or `["*"]`) are not merged.
+ */
+function consolidate(rules: readonly DestinationRuleInfo[]): { exportTo: ReadonlySet<string>; rules: DestinationRuleInfo[] }[] {
+  const ordered = [...rules.filter((rule) => rule.workloadSelector), ...rules.filter((rule) => !rule.workloadSelector)];
+  const entries: { exportTo: ReadonlySet<string>; rules: DestinationRuleInfo[] }[] = [];
+  for (const rule of ordered) {
+    const exportTo = writtenExportTo(rule);
+    let apart = true;
+    for (const entry of entries) {
+      if (sameSet(exportTo, entry.exportTo)) apart = false;
+      else if (entry.exportTo.size > 0 && [...entry.exportTo].every((value) => exportTo.has(value))) apart = true;
+      else {
+        apart = true;
+        continue;
+      }
+      const first = entry.rules[0];
+      if (rule.workloadSelector && first.workloadSelector) {
+        if (!sameLabels(rule.workloadSelector, first.workloadSelector)) {
+          apart = true;
+          continue;
+        }
+        apart = false;
+      } else if (!rule.workloadSelector && !first.workloadSelector) apart = false;
+      entry.rules.push(rule);
+    }
+    if (apart) entries.push({ exportTo, rules: [rule] });
+  }
+  return entries;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((value) => b.has(value));
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && selectsAll(a, b);
 }
 
 function selectsAll(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {

@@ -705,6 +705,9 @@ function whyNotApplied(
     // A proxy of the root namespace puts its namespace's exported rules after the service namespace's.
     return `is exported, and proxies of the root namespace ${root} use its exported DestinationRules only after the service namespace's: ${describeRule(applied)} applies first`;
   }
+  if (applied && rule.namespace === applied.namespace && rule.host === applied.host && isExportedTo(rule.exportTo, clientNamespace)) {
+    return `is not merged with ${describeRule(applied)}: their exportTo differ, and istiod keeps such DestinationRules for one host apart and gives each proxy only one of them`;
+  }
   if (rule.namespace === clientNamespace) {
     return applied ? `is less specific for the host than ${describeRule(applied)}` : undefined;
   }

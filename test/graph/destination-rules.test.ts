@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { DestinationRuleInfo, EffectiveDestinationRule } from "../../src/graph/index.js";
-import { isExportedTo } from "../../src/graph/services.js";
 import { hostMatches } from "../../src/model/hosts.js";
 import { randomMesh } from "../fixtures/random-mesh.js";
 import { graphOf } from "./helpers.js";
 
 /**
- * Istio's DestinationRule precedence computed straight from the list of rules (no index, no cache):
- * the client's namespace, else the service's (exported to the client), else the root namespace's
- * (exported to the client); in a namespace the most specific host (exact, else the longest wildcard,
- * the first of equals), rules for that host merged, those selecting the client first. A client in the
- * root namespace sees first only the root rules private to it (exported only there, or with a
- * workload selector); rules private to their namespace are never exported.
+ * Istio's DestinationRule precedence computed from the list of rules the way istiod indexes them (no
+ * cache): per namespace, a pool of the rules exported to the namespace itself, one of the root
+ * namespace's private rules, and one of exported rules, each holding per host the merged entries
+ * (rules written with the same `exportTo` and selector merge). A client looks in its own namespace's
+ * pool (in the root namespace: the private one), else the service namespace's exported pool, else the
+ * root's, taking the most specific host (one with a rule selecting the client) and, of its entries
+ * (exported to the client), the one selecting it, else the last without a selector.
  */
 function plainLookup(
   rules: readonly DestinationRuleInfo[],
@@ -21,34 +21,87 @@ function plainLookup(
   serviceNamespace: string,
   labels: Readonly<Record<string, string>> | undefined,
 ) {
-  const isPrivate = (rule: DestinationRuleInfo) =>
-    rule.workloadSelector !== undefined || (rule.exportTo !== "*" && [...rule.exportTo].join() === rule.namespace);
-  const inNamespace = (namespace: string, scope: EffectiveDestinationRule["scope"], pool: "local" | "private" | "exported") => {
-    const matching = rules
-      .filter((rule) => rule.namespace === namespace && hostMatches(rule.host, host))
-      .sort((a, b) => Number(a.host.startsWith("*")) - Number(b.host.startsWith("*")));
-    const applying = matching.filter(
-      (rule) =>
-        (pool === "local" ||
-          (pool === "private" && isPrivate(rule)) ||
-          (pool === "exported" && !isPrivate(rule) && isExportedTo(rule.exportTo, clientNamespace))) &&
-        (!rule.workloadSelector || (labels !== undefined && Object.entries(rule.workloadSelector).every(([k, v]) => labels[k] === v))),
-    );
-    if (applying.length === 0) return undefined;
-    const specificity = (rule: DestinationRuleInfo) => (rule.host === host ? Infinity : rule.host.length);
-    const best = applying.reduce((a, b) => (specificity(b) > specificity(a) ? b : a));
-    const sameHost = applying.filter((rule) => rule.host === best.host);
-    const selected = sameHost.filter((rule) => rule.workloadSelector);
-    const merged = selected.length > 0 ? selected : sameHost;
+  const written = (rule: DestinationRuleInfo): string[] => {
+    if (rule.workloadSelector) return ["."];
+    const value = rule.resource.spec.exportTo;
+    return Array.isArray(value) ? [...new Set(value.filter((v): v is string => typeof v === "string"))] : [];
+  };
+  const isPrivate = (rule: DestinationRuleInfo) => {
+    const set = written(rule);
+    return set.length === 1 && (set[0] === "." || set[0] === rule.namespace);
+  };
+  const selectsClient = (selector: Readonly<Record<string, string>> | undefined) =>
+    !selector || (labels !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v));
+  type Entry = { exportTo: string[]; rules: DestinationRuleInfo[] };
+  const addTo = (entries: Entry[], rule: DestinationRuleInfo) => {
+    const exportTo = written(rule);
+    let separate = true;
+    for (const entry of entries) {
+      const equal = exportTo.length === entry.exportTo.length && exportTo.every((v) => entry.exportTo.includes(v));
+      if (equal) separate = false;
+      else if (entry.exportTo.length > 0 && entry.exportTo.every((v) => exportTo.includes(v))) separate = true;
+      else {
+        separate = true;
+        continue;
+      }
+      const a = entry.rules[0].workloadSelector;
+      const b = rule.workloadSelector;
+      if (a && b && JSON.stringify(Object.entries(a).sort()) !== JSON.stringify(Object.entries(b).sort())) {
+        separate = true;
+        continue;
+      }
+      if ((!a && !b) || (a && b)) separate = false;
+      entry.rules.push(rule);
+    }
+    if (separate) entries.push({ exportTo, rules: [rule] });
+  };
+  const ordered = [...rules.filter((r) => r.workloadSelector), ...rules.filter((r) => !r.workloadSelector)];
+  const pool = (namespace: string, kind: "local" | "private" | "exported") => {
+    const byHost = new Map<string, Entry[]>();
+    for (const rule of ordered) {
+      if (rule.namespace !== namespace) continue;
+      const set = written(rule);
+      const member =
+        kind === "local"
+          ? set.length === 0 || set.includes("*") || set.includes(".") || set.includes(namespace)
+          : kind === "private"
+            ? isPrivate(rule)
+            : !isPrivate(rule);
+      if (!member) continue;
+      if (!byHost.has(rule.host)) byHost.set(rule.host, []);
+      addTo(byHost.get(rule.host)!, rule);
+    }
+    return byHost;
+  };
+  const inNamespace = (namespace: string, scope: EffectiveDestinationRule["scope"], kind: "local" | "private" | "exported") => {
+    const byHost = pool(namespace, kind);
+    const specificity = (h: string) => (h === host ? Infinity : h.length);
+    let best: string | undefined;
+    for (const [h, entries] of byHost) {
+      if (!hostMatches(h, host) || !entries.some((e) => e.rules.some((r) => selectsClient(r.workloadSelector)))) continue;
+      if (best === undefined || specificity(h) > specificity(best)) best = h;
+    }
+    if (best === undefined) return undefined;
+    let chosen: DestinationRuleInfo[] | undefined;
+    for (const entry of byHost.get(best)!) {
+      if (kind === "exported" && !(entry.exportTo.length === 0 || entry.exportTo.includes("*") || entry.exportTo.includes(clientNamespace))) continue;
+      const selector = entry.rules[0].workloadSelector;
+      if (!selector) chosen = entry.rules;
+      else if (entry.rules[0].namespace === clientNamespace && selectsClient(selector)) {
+        chosen = entry.rules;
+        break;
+      }
+    }
+    if (!chosen) return undefined;
     const subsets: string[] = [];
-    for (const rule of merged) for (const subset of rule.subsets) if (!subsets.includes(subset.name)) subsets.push(subset.name);
+    for (const rule of chosen) for (const subset of rule.subsets) if (!subsets.includes(subset.name)) subsets.push(subset.name);
     return {
-      host: best.host,
+      host: best,
       namespace,
       scope,
-      rules: merged.map((rule) => rule.resource.key),
+      rules: chosen.map((rule) => rule.resource.key),
       subsets,
-      trafficPolicy: merged.find((rule) => rule.trafficPolicy)?.resource.key,
+      trafficPolicy: chosen.find((rule) => rule.trafficPolicy)?.resource.key,
     };
   };
   if (clientNamespace === root) {

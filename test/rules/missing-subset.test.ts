@@ -217,6 +217,21 @@ spec:
   });
 
 
+  it("DestinationRules for one host whose exportTo differ are not merged: a proxy uses one of them", async () => {
+    const base = service("reviews", "backend", ["v1", "v2"]) + service("web", "frontend") + dr("reviews", "backend", "reviews", ["v1"]);
+    // Written alike (no exportTo, or the same list), they merge: v1 exists everywhere.
+    const same = dr("reviews-canary", "backend", "reviews", ["v2"]);
+    expect(await run({ "a.yaml": base + same + vs("reviews", "backend", "reviews", "reviews", "v1") })).toEqual([]);
+    // Exported only to backend, the second one stands apart; backend's proxies use it (the last), frontend's the first.
+    const files = { "a.yaml": base + dr("reviews-canary", "backend", "reviews", ["v2"], '\n  exportTo: ["."]') + vs("reviews", "backend", "reviews", "reviews", "v1") };
+    const found = await run(files);
+    const line = files["a.yaml"].split("\n").findIndex((l) => l.includes("subset: v1")) + 1;
+    expect(found.map((f) => f.at)).toEqual([`${line}:9 undefinedSubset`]);
+    expect(found[0].message).toBe(
+      'Destination subset "v1" of "reviews" does not exist for clients in namespace backend: DestinationRule backend/reviews-canary, which applies there, defines only v2 (DestinationRule backend/reviews defines it but is not merged with DestinationRule backend/reviews-canary: their exportTo differ, and istiod keeps such DestinationRules for one host apart and gives each proxy only one of them). Their proxies have no cluster outbound|9080|v1|reviews.backend.svc.cluster.local and answer 503 NC. It exists for clients in namespace frontend (DestinationRule backend/reviews)',
+    );
+  });
+
   it("a gateway proxy of the root namespace uses the service namespace's DestinationRule before the root namespace's exported ones", async () => {
     const gateway = `---
 apiVersion: networking.istio.io/v1
