@@ -676,7 +676,13 @@ function overriddenText(
 function ignoredText(graph: MeshGraph, judged: JudgedDestination, clients: readonly SubsetClient[]): string {
   const { destination } = judged;
   const notes = new Set<string>();
-  const short = !destination.hostWritten.includes(".") ? destination.hostWritten : undefined;
+  // The service's short name (written so, or the first label of a Kubernetes FQDN): a DestinationRule
+  // of another namespace writing it names that namespace's service.
+  const short = !destination.hostWritten.includes(".")
+    ? destination.hostWritten
+    : namespaceOfHost(destination.host) !== undefined
+      ? destination.host.split(".")[0]
+      : undefined;
   for (const other of rulesFor(graph, destination.host, short)) {
     if (hostMatches(other.host, destination.host)) {
       for (const client of clients) {

@@ -186,6 +186,17 @@ spec:
     expect(found[0].message).toContain('DestinationRule other/reviews says host "reviews", which in namespace other means reviews.other.svc.cluster.local');
   });
 
+  it("a destination written in full, and another namespace's DestinationRule with the short name", async () => {
+    const found = await run({
+      "a.yaml": service("reviews", "backend") + dr("reviews", "frontend", "reviews", ["v1"]) +
+        vs("reviews", "backend", "reviews.backend.svc.cluster.local", "reviews.backend.svc.cluster.local", "v1"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain(
+      'no DestinationRule for the host applies there (DestinationRule frontend/reviews says host "reviews", which in namespace frontend means reviews.frontend.svc.cluster.local)',
+    );
+  });
+
   it("clients in several namespaces break for different reasons; others are fine", async () => {
     const found = await run({
       "a.yaml": service("reviews", "backend") + service("a", "ns-a") + service("b", "ns-b") + service("c", "ns-c") +
