@@ -90,9 +90,9 @@ export const egressGatewayBypass: Rule = {
             const target = scope.service(destination.host);
             const gatewayWorkloads = target ? graph.workloadsOf(target).filter((w) => w.gateway) : [];
             if (gatewayWorkloads.length === 0) {
-              // Unknown cluster-local hosts are another rule's business (unknown-destination-host).
-              if (!target && /\.svc(\.|$)/.test(destination.host)) continue;
-              if (target && target.location !== "MESH_EXTERNAL") continue;
+              // A host with no cluster (unknown, or not visible) answers 503 NC: nothing leaves the
+              // mesh, and the missing host is another rule's business (unknown-destination-host).
+              if (!target || target.location !== "MESH_EXTERNAL") continue;
               add("bypassRoute", destination.provenance, { ...base, destination: destination.hostWritten }, client);
               continue;
             }

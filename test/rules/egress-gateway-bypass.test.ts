@@ -104,6 +104,17 @@ describe("egress-gateway-bypass", () => {
       CLIENT + SERVICE_ENTRY.replace("namespace: default}", "namespace: payments}").replace("resolution: DNS", "resolution: DNS\n  exportTo: [.]"),
       DEMO,
     ],
+    [
+      // istiod leaves a destination host with a dot as written: `istio-egressgateway.istio-system` names no
+      // cluster, so the sidecars answer 503 NC (unknown-destination-host), and nothing leaves directly.
+      "a mesh leg to a host with no cluster is no bypass",
+      CLIENT + SERVICE_ENTRY + GATEWAY +
+        virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG).replaceAll(
+          "host: istio-egressgateway.istio-system.svc.cluster.local",
+          "host: istio-egressgateway.istio-system",
+        ),
+      DEMO,
+    ],
   ];
   it.each(valid)("valid: %s", async (_, yaml, options) => {
     expect((await run(RULE, yaml, options)).ids).toEqual([]);
