@@ -130,7 +130,8 @@ function clientScopes(graph: MeshGraph, sidecarScopes: OutboundScope[], service:
 function meshRoutes(scope: OutboundScope, service: MeshService, port: ServicePort): { route: VirtualServiceRoute; destination: RouteDestination }[] {
   const vs = scope.virtualServiceFor(service.hostname);
   if (!vs) return [];
-  const protocols = port.kind === "http" ? ["http"] : port.kind === "auto" ? ["http", "tcp"] : port.kind === "tls" ? ["tls", "tcp"] : ["tcp"];
+  // istiod builds the TCP filter chains of an HTTPS/TLS port from TLS routes only (tcp routes are ignored there).
+  const protocols = port.kind === "http" ? ["http"] : port.kind === "auto" ? ["http", "tcp"] : port.kind === "tls" ? ["tls"] : ["tcp"];
   for (const protocol of protocols) {
     const routes = applicableRoutes(vs, protocol, port.port, "mesh", service.hostname);
     if (routes.length > 0) return routes.flatMap((route) => route.destinations.map((destination) => ({ route, destination })));
@@ -228,14 +229,17 @@ function gatewayRoute(
   return undefined;
 }
 
-/** Which VirtualService routes a Gateway server uses: HTTP for HTTP and terminated HTTPS, TLS for passthrough, TCP otherwise. */
+/**
+ * Which VirtualService routes a Gateway server uses: HTTP for HTTP and terminated HTTPS, TLS for
+ * passthrough, TCP otherwise (a terminated TLS server forwards with TCP routes only).
+ */
 function serverRouteProtocols(bound: BoundServer): string[] {
   const protocol = bound.server.port.protocol;
   const mode = String(bound.server.tls?.mode ?? "");
   const passthrough = mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH";
   if (protocol === "HTTP" || protocol === "HTTP2" || protocol === "GRPC") return ["http"];
   if (protocol === "HTTPS") return passthrough ? ["tls"] : ["http"];
-  if (protocol === "TLS") return passthrough ? ["tls"] : ["tcp", "tls"];
+  if (protocol === "TLS") return passthrough ? ["tls"] : ["tcp"];
   return ["tcp"];
 }
 

@@ -136,6 +136,28 @@ describe("egress-gateway-bypass", () => {
     expect(ids).toEqual([`${lineOf(yaml, "{number: 443")}:5 bypass`]);
   });
 
+  it("tcp routes do not apply to a TLS port: the sidecars use TLS routes only there", async () => {
+    // A tcp mesh leg for the TLS port: istiod builds the port's filter chains from tls routes, so the
+    // sidecars keep the default (direct) chain.
+    const tcpMeshLeg = TLS_MESH_LEG.replace(", sniHosts: [edition.cnn.com]", "");
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY +
+      virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_GATEWAY_LEG) + `  tcp:\n${tcpMeshLeg}`;
+    const { ids } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "{number: 443")}:5 bypass`]);
+  });
+
+  it("a TLS-terminating egress Gateway server forwards with tcp routes only", async () => {
+    // ISTIO_MUTUAL on a TLS server: istiod takes the gateway's route from tcp routes, not tls ones.
+    const gateway = GATEWAY.replace("tls: {mode: PASSTHROUGH}", "tls: {mode: ISTIO_MUTUAL}");
+    const tls = CLIENT + SERVICE_ENTRY + gateway + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
+    expect((await run(RULE, tls, DEMO)).ids).toEqual([
+      `${lineOf(tls, "hosts: [edition.cnn.com]", tls.indexOf("tls: {mode: ISTIO_MUTUAL}") - 60)}:13 noGatewayRoute`,
+    ]);
+    const tcpGatewayLeg = TLS_GATEWAY_LEG.replace(", sniHosts: [edition.cnn.com]", "");
+    const tcp = CLIENT + SERVICE_ENTRY + gateway + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG) + `  tcp:\n${tcpGatewayLeg}`;
+    expect((await run(RULE, tcp, DEMO)).ids).toEqual([]);
+  });
+
   it("a route sending straight to the external host", async () => {
     const yaml = CLIENT + SERVICE_ENTRY + GATEWAY +
       virtualService(HTTP_MESH_LEG.replace("istio-egressgateway.istio-system.svc.cluster.local", "edition.cnn.com") + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
