@@ -87,7 +87,7 @@ export const egressGatewayBypass: Rule = {
             continue;
           }
           for (const { destination } of routes) {
-            const target = scope.service(destination.host);
+            const target = destinationService(graph, scope, destination.host);
             const gatewayWorkloads = target ? graph.workloadsOf(target).filter((w) => w.gateway) : [];
             if (gatewayWorkloads.length === 0) {
               // A host with no cluster (unknown, or not visible) answers 503 NC: nothing leaves the
@@ -137,6 +137,15 @@ function meshRoutes(scope: OutboundScope, service: MeshService, port: ServicePor
     if (routes.length > 0) return routes.flatMap((route) => route.destinations.map((destination) => ({ route, destination })));
   }
   return [];
+}
+
+/**
+ * The service a mesh-leg destination reaches from a scope. istiod adds the destinations of the
+ * VirtualServices a Sidecar admits to the sidecars' scope (collectImportedServices), so the egress
+ * gateway Service has its cluster there even when the Sidecar's egress hosts do not list it.
+ */
+function destinationService(graph: MeshGraph, scope: OutboundScope, host: string): MeshService | undefined {
+  return scope.service(host) ?? graph.services.lookup(host, scope.namespace);
 }
 
 /** Routes of a VirtualService of one protocol that apply on a port for a gateway (`mesh` or a key). */

@@ -158,6 +158,24 @@ describe("egress-gateway-bypass", () => {
     expect((await run(RULE, tcp, DEMO)).ids).toEqual([]);
   });
 
+  it("a Sidecar whose egress hosts omit the egress gateway: the mesh leg still reaches it, and its gateway leg is judged", async () => {
+    // istiod adds the destinations of the VirtualServices a Sidecar admits to its scope, so the sidecars
+    // have the egress gateway's cluster; the missing Gateway server for port 443 must still be found.
+    const sidecar = `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["./*"]
+`;
+    const gateway = GATEWAY.replace("  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n", "");
+    const yaml = CLIENT + SERVICE_ENTRY + gateway + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG) + sidecar;
+    const { ids } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "- destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}")}:7 noGatewayServer`]);
+    expect((await run(RULE, CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG) + sidecar, DEMO)).ids).toEqual([]);
+  });
+
   it("a route sending straight to the external host", async () => {
     const yaml = CLIENT + SERVICE_ENTRY + GATEWAY +
       virtualService(HTTP_MESH_LEG.replace("istio-egressgateway.istio-system.svc.cluster.local", "edition.cnn.com") + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG);
