@@ -1,5 +1,5 @@
 import type { BoundServer, GatewayInfo, MeshGraph, MeshService, OutboundScope, Provenance, Proxy, ServicePort, VirtualServiceInfo, Workload } from "../graph/index.js";
-import { gatewaysAllow, targetPortOf } from "../graph/outbound.js";
+import { gatewaysAllow, isCatchAllMatch, targetPortOf } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
 import type { RouteDestination, VirtualServiceRoute } from "../graph/virtual-services.js";
 import { provenanceKey } from "../graph/types.js";
@@ -148,19 +148,30 @@ function destinationService(graph: MeshGraph, scope: OutboundScope, host: string
   return scope.service(host) ?? graph.services.lookup(host, scope.namespace);
 }
 
-/** Routes of a VirtualService of one protocol that apply on a port for a gateway (`mesh` or a key). */
+/**
+ * Routes of a VirtualService of one protocol that apply on a port for a gateway (`mesh` or a key), in
+ * order, up to the one Envoy never gets past: an HTTP route matching every request (istiod stops at a
+ * catch-all) or, for TCP, the first route that applies whatever the destination address.
+ */
 function applicableRoutes(vs: VirtualServiceInfo, protocol: string, port: number, gateway: string, host: string): VirtualServiceRoute[] {
-  return vs.routes.filter(
-    (route) =>
-      route.protocol === protocol &&
-      (route.matches.length === 0 ||
-        route.matches.some((match) => {
-          if (match.port !== undefined && match.port !== port) return false;
-          if (!gatewaysAllow(match, [gateway], vs.namespace)) return false;
-          const sni = asArray(match.sniHosts).filter((h): h is string => typeof h === "string");
-          return sni.length === 0 || sni.some((h) => hostsIntersect(h, host));
-        })),
-  );
+  const routes: VirtualServiceRoute[] = [];
+  for (const route of vs.routes) {
+    if (route.protocol !== protocol) continue;
+    const applying = route.matches.filter((match) => {
+      if (match.port !== undefined && match.port !== port) return false;
+      if (!gatewaysAllow(match, [gateway], vs.namespace)) return false;
+      const sni = asArray(match.sniHosts).filter((h): h is string => typeof h === "string");
+      return sni.length === 0 || sni.some((h) => hostsIntersect(h, host));
+    });
+    if (route.matches.length > 0 && applying.length === 0) continue;
+    routes.push(route);
+    if (route.matches.length === 0) {
+      if (protocol !== "tls") break;
+    } else if (protocol === "http" ? applying.some((match) => isCatchAllMatch(match)) : protocol === "tcp" && applying.some((match) => asArray(match.destinationSubnets).length === 0)) {
+      break;
+    }
+  }
+  return routes;
 }
 
 type Add = (messageId: string, node: Provenance, data: Record<string, string>, client?: string) => void;

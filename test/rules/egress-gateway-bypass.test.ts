@@ -115,6 +115,18 @@ describe("egress-gateway-bypass", () => {
         ),
       DEMO,
     ],
+    [
+      // The mesh leg matches every request on port 80: Envoy never reaches the /legacy route after it.
+      "a direct route after the mesh leg's catch-all is never used",
+      CLIENT + SERVICE_ENTRY + GATEWAY +
+        virtualService(
+          HTTP_MESH_LEG +
+            "  - match:\n    - {gateways: [mesh], uri: {prefix: /legacy}}\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n" +
+            HTTP_GATEWAY_LEG,
+          TLS_MESH_LEG + TLS_GATEWAY_LEG,
+        ),
+      DEMO,
+    ],
   ];
   it.each(valid)("valid: %s", async (_, yaml, options) => {
     expect((await run(RULE, yaml, options)).ids).toEqual([]);
@@ -174,6 +186,17 @@ spec:
     const { ids } = await run(RULE, yaml, DEMO);
     expect(ids).toEqual([`${lineOf(yaml, "- destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}")}:7 noGatewayServer`]);
     expect((await run(RULE, CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG) + sidecar, DEMO)).ids).toEqual([]);
+  });
+
+  it("a direct route before the mesh leg's catch-all", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY +
+      virtualService(
+        "  - match:\n    - {gateways: [mesh], uri: {prefix: /legacy}}\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n" +
+          HTTP_MESH_LEG + HTTP_GATEWAY_LEG,
+        TLS_MESH_LEG + TLS_GATEWAY_LEG,
+      );
+    const { ids } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "- destination: {host: edition.cnn.com, port: {number: 80}}")}:7 bypassRoute`]);
   });
 
   it("a route sending straight to the external host", async () => {
