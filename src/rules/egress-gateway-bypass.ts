@@ -82,7 +82,7 @@ export const egressGatewayBypass: Rule = {
           const client = `namespace ${scope.namespace}`;
           const routes = meshRoutes(scope, service, port);
           const base = { host: service.hostname, port: portText(port), gateway: gatewayName, gatewayHost, required };
-          if (routes.length === 0) {
+          if (!routes) {
             add("bypass", port.provenance, base, client);
             continue;
           }
@@ -126,17 +126,21 @@ function clientScopes(graph: MeshGraph, sidecarScopes: OutboundScope[], service:
   return namespaces.map((namespace) => graph.outboundScope(namespace));
 }
 
-/** The route destinations sidecars of a scope use for a ServiceEntry port (empty: the default route, direct). */
-function meshRoutes(scope: OutboundScope, service: MeshService, port: ServicePort): { route: VirtualServiceRoute; destination: RouteDestination }[] {
+/**
+ * The route destinations sidecars of a scope use for a ServiceEntry port; undefined when no route
+ * applies (the default route, direct). Routes that answer themselves (redirect, directResponse) send
+ * nothing out and have no destination.
+ */
+function meshRoutes(scope: OutboundScope, service: MeshService, port: ServicePort): { route: VirtualServiceRoute; destination: RouteDestination }[] | undefined {
   const vs = scope.virtualServiceFor(service.hostname);
-  if (!vs) return [];
+  if (!vs) return undefined;
   // istiod builds the TCP filter chains of an HTTPS/TLS port from TLS routes only (tcp routes are ignored there).
   const protocols = port.kind === "http" ? ["http"] : port.kind === "auto" ? ["http", "tcp"] : port.kind === "tls" ? ["tls"] : ["tcp"];
   for (const protocol of protocols) {
     const routes = applicableRoutes(vs, protocol, port.port, "mesh", service.hostname);
     if (routes.length > 0) return routes.flatMap((route) => route.destinations.map((destination) => ({ route, destination })));
   }
-  return [];
+  return undefined;
 }
 
 /**

@@ -127,6 +127,13 @@ describe("egress-gateway-bypass", () => {
         ),
       DEMO,
     ],
+    [
+      // A mesh VirtualService answering every request itself: nothing leaves the mesh on port 80.
+      "a mesh route that answers itself (directResponse) sends nothing out",
+      CLIENT + SERVICE_ENTRY.replace("  - {number: 443, name: tls, protocol: TLS}\n", "") +
+        virtualService("  - directResponse: {status: 403}\n", "").replace("  gateways: [istio-egressgateway, mesh]\n", ""),
+      DEMO,
+    ],
   ];
   it.each(valid)("valid: %s", async (_, yaml, options) => {
     expect((await run(RULE, yaml, options)).ids).toEqual([]);
