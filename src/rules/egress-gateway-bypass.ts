@@ -4,7 +4,7 @@ import { serverHostsFor } from "../graph/proxies.js";
 import type { RouteDestination, VirtualServiceRoute } from "../graph/virtual-services.js";
 import { provenanceKey } from "../graph/types.js";
 import { hostMatches, hostsIntersect } from "../model/hosts.js";
-import { asArray } from "../model/resource.js";
+import { asArray, asRecord } from "../model/resource.js";
 import { ruleUrl, type Rule } from "./types.js";
 
 /**
@@ -65,6 +65,7 @@ export const egressGatewayBypass: Rule = {
     for (const proxy of graph.proxies()) proxies.set(proxy.workload, proxy);
 
     const sidecarScopes = graph.sidecarScopes();
+    const workloadLabels = sidecarLabels(graph);
     const findings = new Map<string, Finding>();
     const add = (messageId: string, node: Provenance, data: Record<string, string>, client?: string) => {
       const key = `${messageId}|${provenanceKey(node)}|${data.host}|${data.port}`;
@@ -80,11 +81,15 @@ export const egressGatewayBypass: Rule = {
         for (const scope of scopes) {
           if (!scope.serviceVisible(service, port.port) || scope.service(service.hostname) !== service) continue;
           const client = `namespace ${scope.namespace}`;
-          const routes = meshRoutes(scope, service, port);
           const base = { host: service.hostname, port: portText(port), gateway: gatewayName, gatewayHost, required };
-          if (!routes) {
-            add("bypass", port.provenance, base, client);
-            continue;
+          // A match's sourceLabels select some of the scope's workloads: each label set of them is a client.
+          const vs = scope.virtualServiceFor(service.hostname);
+          const labelSets = vs && selectsBySourceLabels(vs) ? (workloadLabels.get(scope) ?? [undefined]) : [undefined];
+          const routes: { route: VirtualServiceRoute; destination: RouteDestination }[] = [];
+          for (const labels of labelSets) {
+            const used = meshRoutes(scope, service, port, { namespace: scope.namespace, labels });
+            if (used) routes.push(...used);
+            else add("bypass", port.provenance, base, client);
           }
           for (const { destination } of routes) {
             const target = destinationService(graph, scope, destination.host);
@@ -131,13 +136,18 @@ function clientScopes(graph: MeshGraph, sidecarScopes: OutboundScope[], service:
  * applies (the default route, direct). Routes that answer themselves (redirect, directResponse) send
  * nothing out and have no destination.
  */
-function meshRoutes(scope: OutboundScope, service: MeshService, port: ServicePort): { route: VirtualServiceRoute; destination: RouteDestination }[] | undefined {
+function meshRoutes(
+  scope: OutboundScope,
+  service: MeshService,
+  port: ServicePort,
+  source: Source,
+): { route: VirtualServiceRoute; destination: RouteDestination }[] | undefined {
   const vs = scope.virtualServiceFor(service.hostname);
   if (!vs) return undefined;
   // istiod builds the TCP filter chains of an HTTPS/TLS port from TLS routes only (tcp routes are ignored there).
   const protocols = port.kind === "http" ? ["http"] : port.kind === "auto" ? ["http", "tcp"] : port.kind === "tls" ? ["tls"] : ["tcp"];
   for (const protocol of protocols) {
-    const routes = applicableRoutes(vs, protocol, port.port, "mesh", service.hostname);
+    const routes = applicableRoutes(vs, protocol, port.port, "mesh", service.hostname, source);
     if (routes.length > 0) return routes.flatMap((route) => route.destinations.map((destination) => ({ route, destination })));
   }
   return undefined;
@@ -157,13 +167,14 @@ function destinationService(graph: MeshGraph, scope: OutboundScope, host: string
  * order, up to the one Envoy never gets past: an HTTP route matching every request (istiod stops at a
  * catch-all) or, for TCP, the first route that applies whatever the destination address.
  */
-function applicableRoutes(vs: VirtualServiceInfo, protocol: string, port: number, gateway: string, host: string): VirtualServiceRoute[] {
+function applicableRoutes(vs: VirtualServiceInfo, protocol: string, port: number, gateway: string, host: string, source?: Source): VirtualServiceRoute[] {
   const routes: VirtualServiceRoute[] = [];
   for (const route of vs.routes) {
     if (route.protocol !== protocol) continue;
     const applying = route.matches.filter((match) => {
       if (match.port !== undefined && match.port !== port) return false;
       if (!gatewaysAllow(match, [gateway], vs.namespace)) return false;
+      if (source && !sourceAllows(match, protocol, source)) return false;
       const sni = asArray(match.sniHosts).filter((h): h is string => typeof h === "string");
       return sni.length === 0 || sni.some((h) => hostsIntersect(h, host));
     });
@@ -171,11 +182,49 @@ function applicableRoutes(vs: VirtualServiceInfo, protocol: string, port: number
     routes.push(route);
     if (route.matches.length === 0) {
       if (protocol !== "tls") break;
-    } else if (protocol === "http" ? applying.some((match) => isCatchAllMatch(match)) : protocol === "tcp" && applying.some((match) => asArray(match.destinationSubnets).length === 0)) {
+    } else if (protocol === "http" ? applying.some((match) => isCatchAllMatch(match, source?.labels ? { labels: source.labels, namespace: source.namespace } : undefined)) : protocol === "tcp" && applying.some((match) => asArray(match.destinationSubnets).length === 0)) {
       break;
     }
   }
   return routes;
+}
+
+/** The sidecars a route applies to: their namespace, and their labels when the input has the workloads. */
+interface Source {
+  namespace: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Whether a match's source conditions select the sidecars. As istiod does: TLS and TCP matches always
+ * check sourceLabels and sourceNamespace; an HTTP match only when it names no gateways (sourceMatchHTTP).
+ * Unknown labels (no workload in the input) are taken to match.
+ */
+function sourceAllows(match: Record<string, unknown>, protocol: string, source: Source): boolean {
+  if (protocol === "http" && asArray(match.gateways).length > 0) return true;
+  const namespace = match.sourceNamespace;
+  if (typeof namespace === "string" && namespace !== "" && namespace !== source.namespace) return false;
+  const labels = source.labels;
+  return labels === undefined || Object.entries(asRecord(match.sourceLabels)).every(([key, value]) => labels[key] === value);
+}
+
+/** Whether some match of a VirtualService names sourceLabels (its routes then differ between workloads). */
+function selectsBySourceLabels(vs: VirtualServiceInfo): boolean {
+  return vs.routes.some((route) => route.matches.some((match) => Object.keys(asRecord(match.sourceLabels)).length > 0));
+}
+
+/** The distinct label sets of the sidecar workloads of each scope of the input. */
+function sidecarLabels(graph: MeshGraph): Map<OutboundScope, Readonly<Record<string, string>>[]> {
+  const byScope = new Map<OutboundScope, Map<string, Readonly<Record<string, string>>>>();
+  for (const proxy of graph.proxies()) {
+    if (proxy.kind !== "sidecar") continue;
+    const scope = graph.outboundScope(proxy.namespace, proxy.sidecar);
+    let sets = byScope.get(scope);
+    if (!sets) byScope.set(scope, (sets = new Map()));
+    const labels = proxy.workload.labels;
+    sets.set(JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), labels);
+  }
+  return new Map([...byScope].map(([scope, sets]) => [scope, [...sets.values()]]));
 }
 
 type Add = (messageId: string, node: Provenance, data: Record<string, string>, client?: string) => void;

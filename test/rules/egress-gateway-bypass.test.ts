@@ -134,6 +134,13 @@ describe("egress-gateway-bypass", () => {
         virtualService("  - directResponse: {status: 403}\n", "").replace("  gateways: [istio-egressgateway, mesh]\n", ""),
       DEMO,
     ],
+    [
+      // istiod ignores the source conditions of an HTTP match that names gateways (sourceMatchHTTP).
+      "an HTTP mesh leg naming gateways applies whatever its sourceNamespace",
+      CLIENT + SERVICE_ENTRY + GATEWAY +
+        virtualService(HTTP_MESH_LEG.replace("{gateways: [mesh], port: 80}", "{gateways: [mesh], port: 80, sourceNamespace: payments}") + HTTP_GATEWAY_LEG, TLS_MESH_LEG + TLS_GATEWAY_LEG),
+      DEMO,
+    ],
   ];
   it.each(valid)("valid: %s", async (_, yaml, options) => {
     expect((await run(RULE, yaml, options)).ids).toEqual([]);
@@ -204,6 +211,21 @@ spec:
       );
     const { ids } = await run(RULE, yaml, DEMO);
     expect(ids).toEqual([`${lineOf(yaml, "- destination: {host: edition.cnn.com, port: {number: 80}}")}:7 bypassRoute`]);
+  });
+
+  it("a TLS mesh leg for another source namespace, or other source labels, is no mesh leg for these sidecars", async () => {
+    const ofNamespace = TLS_MESH_LEG.replace("sniHosts: [edition.cnn.com]}", "sniHosts: [edition.cnn.com], sourceNamespace: payments}");
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, ofNamespace + TLS_GATEWAY_LEG);
+    const { ids, texts } = await run(RULE, yaml, DEMO);
+    expect(ids).toEqual([`${lineOf(yaml, "{number: 443")}:5 bypass`]);
+    expect(texts[0]).toContain("the sidecars in namespace default connect to edition.cnn.com directly");
+
+    // Only the curl workload's routes send to the egress gateway; the web workload's go direct.
+    const ofLabels = TLS_MESH_LEG.replace("sniHosts: [edition.cnn.com]}", "sniHosts: [edition.cnn.com], sourceLabels: {app: curl}}");
+    const web = CLIENT.replaceAll("curl", "web");
+    const labelled = CLIENT + web + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, ofLabels + TLS_GATEWAY_LEG);
+    expect((await run(RULE, labelled, DEMO)).ids).toEqual([`${lineOf(labelled, "{number: 443")}:5 bypass`]);
+    expect((await run(RULE, CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, ofLabels + TLS_GATEWAY_LEG), DEMO)).ids).toEqual([]);
   });
 
   it("a route sending straight to the external host", async () => {
