@@ -123,11 +123,13 @@ export const egressGatewayBypass: Rule = {
 
 /**
  * The scopes whose sidecars may send to a ServiceEntry host: the sidecar scopes of the input; when
- * the input has no sidecar at all, the namespaces the ServiceEntry is exported to (its own for `*`).
+ * the input has no sidecar at all, the namespaces the ServiceEntry is exported to (its own for `*`),
+ * except the root namespace when named: a ServiceEntry exported to it (`.` in istio-system) is meant
+ * for the gateways there, not for sidecars the input does not show.
  */
 function clientScopes(graph: MeshGraph, sidecarScopes: OutboundScope[], service: MeshService): OutboundScope[] {
   if (sidecarScopes.length > 0) return sidecarScopes;
-  const namespaces = service.exportTo === "*" ? [service.namespace] : [...service.exportTo];
+  const namespaces = service.exportTo === "*" ? [service.namespace] : [...service.exportTo].filter((namespace) => namespace !== graph.mesh.rootNamespace);
   return namespaces.map((namespace) => graph.outboundScope(namespace));
 }
 

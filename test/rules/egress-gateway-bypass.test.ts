@@ -105,6 +105,12 @@ describe("egress-gateway-bypass", () => {
       DEMO,
     ],
     [
+      // No sidecar in the input: a ServiceEntry exported only inside the root namespace is the egress gateway's own.
+      "no sidecar in the input and a ServiceEntry kept to the root namespace",
+      SERVICE_ENTRY.replace("namespace: default}", "namespace: istio-system}").replace("resolution: DNS", "resolution: DNS\n  exportTo: [.]"),
+      DEMO,
+    ],
+    [
       // istiod leaves a destination host with a dot as written: `istio-egressgateway.istio-system` names no
       // cluster, so the sidecars answer 503 NC (unknown-destination-host), and nothing leaves directly.
       "a mesh leg to a host with no cluster is no bypass",
