@@ -45,6 +45,7 @@ const kinds: Kind[] = [
       ["fault", { hosts: ["a"], http: [{ route: route(), fault: { abort: { httpStatus: 500, percentage: { value: 10 } } } }] }],
       ["mesh + gateway names", { hosts: ["a"], gateways: ["mesh", "gw", "ns/gw"], http: [{ route: route() }] }],
       ["cors", { hosts: ["a"], http: [{ route: route(), corsPolicy: { allowOrigins: [{ exact: "https://x" }], allowMethods: ["GET"], maxAge: "24h" } }] }],
+      ["header value variables", { hosts: ["a"], http: [{ route: route(), headers: { request: { set: { "x-a": "100%% %HOSTNAME%", "x-start": "%START_TIME(%s)%", "x-b": "%REQ(x-b)%", "x-md": '%DYNAMIC_METADATA(["ns", "key"])%' } } } }] }],
     ],
     invalid: [
       { name: "no routes", spec: { hosts: ["a"] }, message: "http, tcp or tls must be provided in virtual service", path: ["spec"] },
@@ -82,6 +83,10 @@ const kinds: Kind[] = [
       { name: "tcp route missing", spec: { hosts: ["a"], tcp: [{ match: [{ port: 1 }] }] }, message: "TCP route is required", path: ["spec", "tcp", 0] },
       { name: "tcp subnet", spec: { hosts: ["a"], tcp: [{ match: [{ destinationSubnets: ["10.0.0.0/33"] }], route: route() }] }, message: "10.0.0.0/33 is not a valid CIDR block", path: ["spec", "tcp", 0, "match", 0, "destinationSubnets", 0] },
       { name: "header op", spec: { hosts: ["a"], http: [{ route: route(), headers: { response: { set: { host: "x" } } } }] }, message: 'invalid header "host": cannot set Host header', path: ["spec", "http", 0, "headers", "response", "set", "host"] },
+      { name: "header value lone %", spec: { hosts: ["a"], http: [{ route: route(), headers: { request: { set: { "x-a": "abc%123" } } } }] }, message: "Un-terminated variable expression 'abc%123'", path: ["spec", "http", 0, "headers", "request", "set", "x-a"] },
+      { name: "header value trailing %", spec: { hosts: ["a"], http: [{ route: route(), headers: { request: { add: { "x-a": "50%" } } } }] }, message: "Un-escaped %", path: ["spec", "http", 0, "headers", "request", "add", "x-a"] },
+      { name: "header value unquoted array arg", spec: { hosts: ["a"], http: [{ route: [{ destination: { host: "a" }, headers: { response: { set: { "x-a": "%DYNAMIC_METADATA([ns])%" } } } }] }] }, message: `Expecting '"'`, path: ["spec", "http", 0, "route", 0, "headers", "response", "set", "x-a"] },
+      { name: "header value text after args", spec: { hosts: ["a"], http: [{ route: route(), headers: { response: { add: { "x-a": "%REQ(x-b) x%" } } } }] }, message: "Expecting '%' or whitespace after ')'", path: ["spec", "http", 0, "headers", "response", "add", "x-a"] },
       { name: "unreachable rule", spec: { hosts: ["a"], http: [{ route: route() }, { match: [{ uri: { prefix: "/a" } }], route: route() }] }, message: "virtualService rule #1 not used (route without matches defined before)", path: ["spec", "http", 1], severity: 1 },
       { name: "duplicate match", spec: { hosts: ["a"], http: [{ name: "r1", match: [{ uri: { prefix: "/a" } }], route: route() }, { match: [{ uri: { prefix: "/a" } }, { uri: { prefix: "/b" } }], route: route() }] }, message: 'virtualService rule #1 match #0 is not used (duplicate/overlapping match in rule "r1")', path: ["spec", "http", 1, "match", 0], severity: 1 },
       { name: "jwt claim on mesh", spec: { hosts: ["a"], http: [{ match: [{ headers: { "@request.auth.claims.group": { exact: "g" } } }], route: route() }] }, message: "JWT claim based routing (key: @request.auth.claims.group) is only supported for gateway", path: ["spec", "http", 0, "match", 0, "headers", "@request.auth.claims.group"] },

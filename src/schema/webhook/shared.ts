@@ -58,22 +58,63 @@ export function destinationProblems(p: Problems, d: Obj, path: Path): void {
 function headerValueProblem(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000A-\u001F\u007F]/.test(value)) return `header value configuration ${value} is invalid`;
-  // Envoy's custom header syntax: "%" must be doubled or enclose a variable name.
-  let i = 0;
-  while (i < value.length) {
-    if (value[i] !== "%") {
-      i++;
-      continue;
+  const err = headerFormatterProblem(value);
+  return err && `header value configuration: invalid header configuration. ${err}`;
+}
+
+/**
+ * Envoy's custom header syntax as its header parser (and istiod's port of it) reads it: "%%" is a
+ * literal "%", "%VAR%" a variable, and "%VAR(args)%" a variable with arguments, either one bare
+ * string running to the first ")" (e.g. a strftime format full of "%": `%START_TIME(%s)%`) or a
+ * JSON-like array of quoted strings.
+ */
+function headerFormatterProblem(value: string): string | undefined {
+  type State = "literal" | "name" | "argsStart" | "nextString" | "string" | "afterString" | "argsEnd" | "varEnd";
+  let state: State = "literal";
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    switch (state) {
+      case "literal":
+        if (c !== "%") break;
+        if (i + 1 === value.length) return "Un-escaped %";
+        if (value[i + 1] === "%") i++;
+        else state = "name";
+        break;
+      case "name":
+        if (c === "%") state = "literal";
+        else if (c === "(") state = "argsStart";
+        break;
+      case "argsStart":
+        if (c === "[") state = "nextString";
+        else if (c !== " ") state = "string";
+        break;
+      case "nextString":
+        if (c === '"') state = "string";
+        else if (c !== " ") return `Expecting '"'`;
+        break;
+      case "string":
+        if (c === "\\") {
+          if (i + 1 === value.length) return "Un-terminated backslash in JSON string";
+          i++;
+        } else if (c === ")") state = "varEnd";
+        else if (c === '"') state = "afterString";
+        break;
+      case "afterString":
+        if (c === ",") state = "nextString";
+        else if (c === "]") state = "argsEnd";
+        else if (c !== " ") return "Expecting ',', ']', or whitespace";
+        break;
+      case "argsEnd":
+        if (c === ")") state = "varEnd";
+        else if (c !== " ") return `Expecting ')' or whitespace after ']', but found '${c}'`;
+        break;
+      case "varEnd":
+        if (c === "%") state = "literal";
+        else if (c !== " ") return "Expecting '%' or whitespace after ')'";
+        break;
     }
-    if (value[i + 1] === "%") {
-      i += 2;
-      continue;
-    }
-    const end = value.indexOf("%", i + 1);
-    if (end < 0) return `header value configuration: invalid header configuration. Un-terminated variable expression '${value.slice(i)}'`;
-    i = end + 1;
   }
-  return undefined;
+  return state === "literal" ? undefined : `Un-terminated variable expression '${value}'`;
 }
 
 function isInternalHeader(k: string): boolean {
