@@ -128,6 +128,7 @@ const kinds: Kind[] = [
       ["https credential", { servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["ns/*.example.com"], tls: { mode: "SIMPLE", credentialName: "cert" } }] }],
       ["passthrough", { servers: [{ port: { number: 443, name: "tls", protocol: "TLS" }, hosts: ["./a.example.com"], tls: { mode: "PASSTHROUGH" } }] }],
       ["redirect", { servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*/a.example.com"], tls: { httpsRedirect: true } }] }],
+      ["cipher list operators", { servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["a.com"], tls: { mode: "SIMPLE", credentialName: "c", cipherSuites: ["ALL", "-AES128-SHA", "!DES-CBC3-SHA", "[ECDHE-RSA-AES128-GCM-SHA256|ECDHE-RSA-CHACHA20-POLY1305]", "ECDHE-RSA-AES256-GCM-SHA384"] } }] }],
     ],
     invalid: [
       { name: "no servers", spec: { servers: [] }, message: "gateway must have at least one server", path: ["spec", "servers"] },
@@ -143,6 +144,7 @@ const kinds: Kind[] = [
       { name: "tls on tcp", spec: { servers: [{ port: { number: 31400, name: "tcp", protocol: "TCP" }, hosts: ["a.com"], tls: { mode: "SIMPLE", credentialName: "c" } }] }, message: "server cannot have TLS settings for non HTTPS/TLS ports", path: ["spec", "servers", 0, "tls"] },
       { name: "httpsRedirect on https", spec: { servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["a.com"], tls: { mode: "SIMPLE", credentialName: "c", httpsRedirect: true } }] }, message: "tls.httpsRedirect should only be used with http servers", path: ["spec", "servers", 0, "tls", "httpsRedirect"], severity: 1 },
       { name: "istio mutual with cert", spec: { servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["a.com"], tls: { mode: "ISTIO_MUTUAL", credentialName: "c" } }] }, message: "ISTIO_MUTUAL TLS cannot have associated credentialName", path: ["spec", "servers", 0, "tls", "credentialName"] },
+      { name: "unknown cipher", spec: { servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["a.com"], tls: { mode: "SIMPLE", credentialName: "c", cipherSuites: ["-AES128-SHA", "TLS_AES_128_GCM_SHA256", "AES128-SHA"] } }] }, message: "ignoring invalid cipher suites: [TLS_AES_128_GCM_SHA256]", path: ["spec", "servers", 0, "tls", "cipherSuites"], severity: 1 },
       { name: "gateway name", spec: { servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["a.com"] }] }, metadata: { name: "my.gw" }, message: 'invalid gateway name: "my.gw"', path: ["metadata", "name"] },
     ],
   },

@@ -566,6 +566,16 @@ const CIPHERS = new Set([
   "AES128-GCM-SHA256", "AES256-GCM-SHA384", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA",
 ]);
 
+/**
+ * istiod checks a name against its list only when it starts with a letter or digit: "ALL", "" and
+ * BoringSSL's cipher-list syntax ("-AES128-SHA", "+...", "!...", "[A|B]") are let through.
+ */
+function cipherSuiteAccepted(c: string): boolean {
+  if (c === "" || c === "ALL") return true;
+  if (!/^[\p{L}\p{N}]/u.test(c)) return true;
+  return CIPHERS.has(c);
+}
+
 export function serverTLSProblems(p: Problems, tls: Obj | undefined, path: Path): void {
   if (!tls) return;
   const mode = s(tls.mode) || "PASSTHROUGH";
@@ -577,7 +587,7 @@ export function serverTLSProblems(p: Problems, tls: Obj | undefined, path: Path)
   const valid = new Set<string>();
   const dup = new Set<string>();
   for (const [, c] of strings(tls.cipherSuites)) {
-    if (!CIPHERS.has(c)) invalid.add(c);
+    if (!cipherSuiteAccepted(c)) invalid.add(c);
     else if (valid.has(c)) dup.add(c);
     else valid.add(c);
   }
