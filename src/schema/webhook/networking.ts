@@ -157,10 +157,7 @@ function serverProblems(p: Problems, server: Obj, path: Path): void {
 export function serviceEntryProblems(p: Problems, spec: Obj, namespace: string): void {
   const hosts = strings(spec.hosts);
   const resolution = s(spec.resolution) || "NONE";
-  const ws = obj(spec.workloadSelector);
-  if (ws && entries(ws.labels).length === 0) {
-    p.warn(["spec", "workloadSelector"], "service entry: workload selector specified without labels, will be applied to all services in namespace");
-  }
+  workloadSelectorLabelProblems(p, spec.workloadSelector, "service entry");
   for (const [i, h] of hosts) {
     if (h === "*") continue; // CEL: hostname cannot be wildcard
     const err = validateWildcardDomain(h);

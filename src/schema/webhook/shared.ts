@@ -211,7 +211,7 @@ export function workloadSelectorProblems(p: Problems, selector: unknown, path: P
 }
 
 /**
- * `workloadSelector.labels` of a Sidecar or EnvoyFilter (which their CRDs do not constrain): no
+ * `workloadSelector.labels` of a Sidecar, ServiceEntry or EnvoyFilter (whose CRDs constrain at most the values): no
  * empty or wildcard keys, and the webhook's warning when there are no labels (`kind` prefixes it).
  */
 export function workloadSelectorLabelProblems(p: Problems, selector: unknown, kind: string): void {
