@@ -155,6 +155,7 @@ const kinds: Kind[] = [
       ["dns", { hosts: ["api.example.com"], ports: [{ number: 443, name: "https", protocol: "TLS" }], resolution: "DNS", location: "MESH_EXTERNAL" }],
       ["static", { hosts: ["db.internal"], addresses: ["10.0.0.0/24"], ports: [{ number: 5432, name: "tcp", protocol: "TCP" }], resolution: "STATIC", endpoints: [{ address: "10.0.0.5", ports: { tcp: 5432 } }] }],
       ["none wildcard", { hosts: ["*.example.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "NONE" }],
+      ["dns endpoints", { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS", endpoints: [{ address: "a.example.com" }, { address: "10.0.0.1" }, { address: "2001:db8::1", network: "n1" }] }],
       ["selector", { hosts: ["vm.internal"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS", workloadSelector: { labels: { app: "vm", "topology.istio.io/network": "n1" } } }],
     ],
     invalid: [
@@ -168,6 +169,8 @@ const kinds: Kind[] = [
       { name: "multi host tcp", spec: { hosts: ["a.com", "b.com"], ports: [{ number: 9000, name: "tcp", protocol: "TCP" }], resolution: "DNS" }, message: "multiple hosts provided with non-HTTP, non-TLS ports", path: ["spec", "ports", 0] },
       { name: "dynamic dns host", spec: { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DYNAMIC_DNS" }, message: "host must be wildcarded for resolution mode DYNAMIC_DNS", path: ["spec", "hosts", 0] },
       { name: "partial wildcard warning", spec: { hosts: ["*a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }] }, message: 'partial wildcard "*a.com" not allowed', path: ["spec", "hosts", 0], severity: 1 },
+      { name: "dns unix endpoint", spec: { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS", endpoints: [{ address: "unix:///var/run/a.sock" }] }, message: 'endpoint address "unix:///var/run/a.sock" is not a valid FQDN or an IP address', path: ["spec", "endpoints", 0, "address"] },
+      { name: "dns endpoint without address", spec: { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS_ROUND_ROBIN", endpoints: [{ network: "n1" }] }, message: 'endpoint address "" is not a valid FQDN or an IP address', path: ["spec", "endpoints", 0] },
       { name: "selector empty key", spec: { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS", workloadSelector: { labels: { "": "vm" } } }, message: 'empty key is not supported in selector: "=vm"', path: ["spec", "workloadSelector", "labels", ""] },
       { name: "selector wildcard key", spec: { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS", workloadSelector: { labels: { "app*": "vm" } } }, message: 'wildcard is not supported in selector: "app*=vm"', path: ["spec", "workloadSelector", "labels", "app*"] },
       { name: "selector without labels", spec: { hosts: ["a.com"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "DNS", workloadSelector: {} }, message: "service entry: workload selector specified without labels, will be applied to all services in namespace", path: ["spec", "workloadSelector"], severity: 1 },

@@ -220,9 +220,11 @@ export function serviceEntryProblems(p: Problems, spec: Obj, namespace: string):
         if (e === null) return p.error(ep, "endpoint cannot be nil");
         const eo = obj(e);
         if (!eo) return;
-        const addr = str(eo.address);
-        if (addr !== undefined && !addr.startsWith("unix://") && !isIPAddress(addr) && validateFQDN(addr)) {
-          p.error([...ep, "address"], `endpoint address "${addr}" is not a valid FQDN or an IP address`);
+        // DNS endpoints are resolved by name: a Unix socket or a missing address (network only) is
+        // neither an IP nor a FQDN.
+        const addr = s(eo.address);
+        if (!isIPAddress(addr) && validateFQDN(addr)) {
+          p.error(eo.address === undefined ? ep : [...ep, "address"], `endpoint address "${addr}" is not a valid FQDN or an IP address`);
         }
         labelProblems(p, eo.labels, [...ep, "labels"]);
         for (const [name, port] of entries(eo.ports)) {
