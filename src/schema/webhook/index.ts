@@ -17,14 +17,15 @@ import {
 import { authorizationPolicyProblems, peerAuthenticationProblems, requestAuthenticationProblems } from "./security.js";
 import { envoyFilterProblems, telemetryProblems, wasmPluginProblems } from "./extensions.js";
 
-type Check = (p: Problems, spec: Record<string, unknown>, meta: { name: string; namespace: string }) => void;
+type Meta = { name: string; namespace: string; labels: Record<string, unknown> };
+type Check = (p: Problems, spec: Record<string, unknown>, meta: Meta) => void;
 
 const CHECKS: Record<string, Record<string, Check>> = {
   "networking.istio.io": {
     VirtualService: (p, spec, m) => virtualServiceProblems(p, spec, m.namespace),
     DestinationRule: (p, spec, m) => destinationRuleProblems(p, spec, m.namespace),
     Gateway: (p, spec, m) => gatewayProblems(p, spec, m.name),
-    ServiceEntry: (p, spec, m) => serviceEntryProblems(p, spec, m.namespace),
+    ServiceEntry: (p, spec, m) => serviceEntryProblems(p, spec, m.namespace, m.labels),
     Sidecar: (p, spec, m) => sidecarProblems(p, spec, m.namespace),
     WorkloadEntry: (p, spec) => workloadEntrySpecProblems(p, spec),
     WorkloadGroup: (p, spec) => workloadGroupProblems(p, spec),
@@ -60,7 +61,7 @@ export function webhookProblems(object: Record<string, unknown>): SchemaProblem[
   const metadata = obj(object.metadata);
   const p = new Problems("webhook");
   try {
-    check(p, spec, { name: s(metadata?.name), namespace: s(metadata?.namespace) });
+    check(p, spec, { name: s(metadata?.name), namespace: s(metadata?.namespace), labels: obj(metadata?.labels) ?? {} });
   } catch {
     // A check tripping over an unexpected shape must not take the run down; report what was found.
   }

@@ -154,7 +154,7 @@ function serverProblems(p: Problems, server: Obj, path: Path): void {
 
 // ---------------------------------------------------------------------------------------------
 
-export function serviceEntryProblems(p: Problems, spec: Obj, namespace: string): void {
+export function serviceEntryProblems(p: Problems, spec: Obj, namespace: string, labels: Obj = {}): void {
   const hosts = strings(spec.hosts);
   const resolution = s(spec.resolution) || "NONE";
   workloadSelectorLabelProblems(p, spec.workloadSelector, "service entry");
@@ -251,6 +251,10 @@ export function serviceEntryProblems(p: Problems, spec: Obj, namespace: string):
           p.error(["spec", "ports", i, "protocol"], `only HTTP, TLS, GRPC, and HTTP2 protocols are supported for resolution type ${resolution}`);
         }
       });
+      // A waypoint cannot serve a dynamic forward proxy cluster for in-mesh hosts.
+      if (s(spec.location) === "MESH_INTERNAL" && usesWaypoint(labels)) {
+        p.error(["spec", "location"], `location MESH_INTERNAL with resolution type ${resolution} is not supported when using waypoints`);
+      }
       break;
     default:
       break; // enum: structural
@@ -264,6 +268,12 @@ export function serviceEntryProblems(p: Problems, spec: Obj, namespace: string):
     if (idx >= 0) p.error(["spec", "ports", idx], "multiple hosts provided with non-HTTP, non-TLS ports");
   }
   exportToProblems(p, spec.exportTo, ["spec", "exportTo"], namespace, true, false);
+}
+
+/** The object's own istio.io/use-waypoint label names a waypoint ("none" opts out). */
+function usesWaypoint(labels: Obj): boolean {
+  const v = s(labels["istio.io/use-waypoint"]);
+  return v !== "" && v.toLowerCase() !== "none";
 }
 
 /** A WorkloadEntry spec, or a ServiceEntry STATIC endpoint. */
