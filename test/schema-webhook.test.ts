@@ -186,6 +186,7 @@ const kinds: Kind[] = [
       ["egress", { egress: [{ hosts: ["./*", "istio-system/*"] }] }],
       ["ingress", { ingress: [{ port: { number: 9080, protocol: "HTTP", name: "http" }, defaultEndpoint: "127.0.0.1:8080" }], egress: [{ hosts: ["*/foo.com"] }] }],
       ["otp only", { outboundTrafficPolicy: { mode: "REGISTRY_ONLY" } }],
+      ["inbound connection pools", { inboundConnectionPool: { http: { http1MaxPendingRequests: 100, idleTimeout: "30s" } }, ingress: [{ port: { number: 9080, protocol: "HTTP", name: "http" }, connectionPool: { tcp: { maxConnections: 10, connectTimeout: "1s" } } }] }],
     ],
     invalid: [
       { name: "empty", spec: {}, message: "sidecar: empty configuration provided", path: ["spec"] },
@@ -196,6 +197,9 @@ const kinds: Kind[] = [
       { name: "default endpoint host", spec: { ingress: [{ port: { number: 9080, protocol: "HTTP", name: "http" }, defaultEndpoint: "10.0.0.1:8080" }] }, message: "sidecar: defaultEndpoint must be of form", path: ["spec", "ingress", 0, "defaultEndpoint"] },
       { name: "ingress port range", spec: { ingress: [{ port: { number: 0, protocol: "HTTP", name: "http" } }] }, message: "port number 0 must be in the range 1..65535", path: ["spec", "ingress", 0, "port", "number"] },
       { name: "duplicated egress host", spec: { egress: [{ hosts: ["ns/*", "ns/a.com"] }] }, message: "duplicated egress host: ns/a.com", path: ["spec", "egress", 0, "hosts", 1], severity: 1 },
+      { name: "empty inbound connection pool", spec: { inboundConnectionPool: {} }, message: "connection pool must have at least one field", path: ["spec", "inboundConnectionPool"] },
+      { name: "ingress connection pool", spec: { ingress: [{ port: { number: 9080, protocol: "HTTP", name: "http" }, connectionPool: { http: { maxRetries: -1, idleTimeout: "1.5ms" } } }] }, message: "max retries must be non-negative", path: ["spec", "ingress", 0, "connectionPool", "http", "maxRetries"] },
+      { name: "ingress connection pool duration", spec: { ingress: [{ port: { number: 9080, protocol: "HTTP", name: "http" }, connectionPool: { tcp: { connectTimeout: "1.5ms" } } }] }, message: "only durations to ms precision are supported", path: ["spec", "ingress", 0, "connectionPool", "tcp", "connectTimeout"] },
       { name: "otp dynamic dns", spec: { outboundTrafficPolicy: { mode: "ALLOW_ANY_DYNAMIC_DNS" } }, message: "ALLOW_ANY_DYNAMIC_DNS mode is only supported in MeshConfig", path: ["spec", "outboundTrafficPolicy", "mode"] },
       { name: "egressProxy with registry only", spec: { outboundTrafficPolicy: { mode: "REGISTRY_ONLY", egressProxy: { host: "proxy.com", port: { number: 80 } } } }, message: "egress_proxy must be set only with ALLOW_ANY", path: ["spec", "outboundTrafficPolicy", "egressProxy"] },
     ],

@@ -31,6 +31,7 @@ import {
 } from "./util.js";
 import {
   clientTLSProblems,
+  connectionPoolProblems,
   destinationProblems,
   exportToProblems,
   serverTLSProblems,
@@ -362,11 +363,13 @@ export function sidecarProblems(p: Problems, spec: Obj, namespace: string): void
       if (!protocolIsTLS(s(port.protocol))) p.error(tp, "server cannot have TLS settings for non HTTPS/TLS ports");
       serverTLSProblems(p, tls, tp);
     }
+    connectionPoolProblems(p, io.connectionPool, [...ip, "connectionPool"]);
     const cp = obj(io.connectionPool);
     if (cp && cp.http != null && !protocolIsHTTP(s(port.protocol))) {
       p.warn([...ip, "connectionPool", "http"], `sidecar: HTTP connection pool settings are configured for port ${n} ("${s(port.name)}") but its protocol is not HTTP (${s(port.protocol)}); only TCP settings will apply`);
     }
   });
+  connectionPoolProblems(p, spec.inboundConnectionPool, ["spec", "inboundConnectionPool"]);
 
   const egressPorts = new Set<number>();
   const udsBinds = new Set<string>();

@@ -324,7 +324,7 @@ function outlierDetectionProblems(p: Problems, od: Obj, path: Path): void {
   percentProblem(p, od, "minHealthPercent", path);
 }
 
-function connectionPoolProblems(p: Problems, settings: unknown, path: Path): void {
+export function connectionPoolProblems(p: Problems, settings: unknown, path: Path): void {
   const cp = obj(settings);
   if (!cp) return;
   const http = obj(cp.http);
