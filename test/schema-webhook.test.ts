@@ -310,6 +310,41 @@ for (const k of kinds) {
   });
 }
 
+describe("webhook metadata annotations (checked on every Istio kind)", () => {
+  const meta = (annotations: Spec) => ({ name: "p", namespace: "ns", annotations });
+  const ap = (action: string | undefined, annotations: Spec) => ({
+    apiVersion: "security.istio.io/v1",
+    kind: "AuthorizationPolicy",
+    metadata: meta(annotations),
+    spec: { ...(action ? { action } : {}), rules: [{}], ...(action === "CUSTOM" ? { provider: { name: "ext" } } : {}) },
+  });
+  const vs = (annotations: Spec) => ({ apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: meta(annotations), spec: { hosts: ["a"], http: [{ route: route() }] } });
+  const valid: [string, Record<string, unknown>][] = [
+    ["dry-run true on ALLOW", ap(undefined, { "istio.io/dry-run": "true" })],
+    ["dry-run False on DENY", ap("DENY", { "istio.io/dry-run": "False" })],
+    ["other annotations", vs({ "kubectl.kubernetes.io/last-applied-configuration": "{}", "internal.istio.io/always-push": "x" })],
+  ];
+  const invalid: { name: string; object: Record<string, unknown>; message: string; key: string }[] = [
+    { name: "dry-run not a bool", object: ap("ALLOW", { "istio.io/dry-run": "yes" }), message: 'ns/p has annotation istio.io/dry-run with invalid value (yes): strconv.ParseBool: parsing "yes": invalid syntax', key: "istio.io/dry-run" },
+    { name: "dry-run on CUSTOM", object: ap("CUSTOM", { "istio.io/dry-run": "true" }), message: "the annotation istio.io/dry-run currently only supports action ALLOW/DENY, found action CUSTOM in ns/p", key: "istio.io/dry-run" },
+    { name: "dry-run on another kind", object: vs({ "istio.io/dry-run": "true" }), message: "ns/p has unsupported annotation istio.io/dry-run, please remove the annotation", key: "istio.io/dry-run" },
+    { name: "always-reject", object: vs({ "internal.istio.io/webhook-always-reject": "" }), message: '"internal.istio.io/webhook-always-reject" annotation found, rejecting', key: "internal.istio.io/webhook-always-reject" },
+    { name: "parents", object: ap("DENY", { "internal.istio.io/parents": "HTTPRoute/a.ns" }), message: '"internal.istio.io/parents" annotation found, this may not be set by users', key: "internal.istio.io/parents" },
+    { name: "parent-namespace", object: vs({ "internal.istio.io/parent-namespace": "other" }), message: '"internal.istio.io/parent-namespace" annotation found, this may not be set by users', key: "internal.istio.io/parent-namespace" },
+  ];
+  for (const [name, object] of valid) {
+    it(`valid: ${name}`, () => expect(webhookProblems(object)).toEqual([]));
+  }
+  for (const c of invalid) {
+    it(`invalid: ${c.name}`, () => {
+      const hit = webhookProblems(c.object).find((p) => p.message === c.message);
+      expect(hit, JSON.stringify(webhookProblems(c.object))).toBeDefined();
+      expect(hit!.path).toEqual(["metadata", "annotations", c.key]);
+      expect(hit!.severity).toBe(2);
+    });
+  }
+});
+
 describe("webhook malformed input", () => {
   const shapes: unknown[] = [
     "string", 5, null, [], true,
