@@ -213,6 +213,7 @@ const kinds: Kind[] = [
       ["custom", { action: "CUSTOM", provider: { name: "ext" }, rules: [{ to: [{ operation: { paths: ["/admin/*"] } }] }] }],
       ["when", { rules: [{ when: [{ key: "request.headers[x-token]", values: ["a"] }, { key: "source.ip", values: ["10.0.0.0/8"] }] }] }],
       ["path template", { rules: [{ to: [{ operation: { paths: ["/foo/{*}/bar/{**}"] } }] }] }],
+      ["trust domains", { rules: [{ from: [{ source: { trustDomains: ["cluster.local", "*.example.com", "td-*", "*"], notTrustDomains: ["old.local"] } }] }] }],
     ],
     invalid: [
       { name: "deny without rules", spec: { action: "DENY" }, message: "DENY action without `rules` is meaningless", path: ["spec"] },
@@ -227,6 +228,9 @@ const kinds: Kind[] = [
       { name: "when without values", spec: { rules: [{ when: [{ key: "source.ip" }] }] }, message: "at least one of `values` or `notValues` must be set for key source.ip", path: ["spec", "rules", 0, "when", 0] },
       { name: "custom with principals", spec: { action: "CUSTOM", provider: { name: "p" }, rules: [{ from: [{ source: { principals: ["a"] } }] }] }, message: "From.Principals is currently not supported with CUSTOM action", path: ["spec", "rules", 0, "from", 0, "source", "principals"] },
       { name: "bad path template", spec: { rules: [{ to: [{ operation: { paths: ["/a/{**}/b/{*}"] } }] }] }, message: "{**} is not the last operator", path: ["spec", "rules", 0, "to", 0, "operation", "paths", 0] },
+      { name: "trust domain two wildcards", spec: { rules: [{ from: [{ source: { trustDomains: ["*.td-*"] } }] }] }, message: 'at most one wildcard is allowed, found in TrustDomains: "*.td-*"', path: ["spec", "rules", 0, "from", 0, "source", "trustDomains", 0] },
+      { name: "trust domain inner wildcard", spec: { rules: [{ from: [{ source: { notTrustDomains: ["a.local", "td*.local"] } }] }] }, message: 'wildcard is only allowed at the start or end, found in NotTrustDomains: "td*.local"', path: ["spec", "rules", 0, "from", 0, "source", "notTrustDomains", 1] },
+      { name: "trust domain empty", spec: { rules: [{ from: [{ source: { trustDomains: [""] } }] }] }, message: "empty value not allowed, found in TrustDomains", path: ["spec", "rules", 0, "from", 0, "source", "trustDomains", 0] },
       { name: "deny http only warning", spec: { action: "DENY", rules: [{ to: [{ operation: { methods: ["GET"] } }] }] }, message: "will deny all traffic to TCP ports", path: ["spec", "rules", 0], severity: 1 },
     ],
   },

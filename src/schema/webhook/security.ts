@@ -225,6 +225,8 @@ export function authorizationPolicyProblems(p: Problems, spec: Obj): void {
       }
       for (const f of SERVICE_ACCOUNT_FIELDS) if (src[f] != null) serviceAccountProblems(p, src[f], [...sp, f], capital(f));
       for (const f of TRUST_DOMAIN_FIELDS) {
+        if (src[f] == null || emptyValueProblems(p, src[f], [...sp, f], capital(f))) continue;
+        wildcardValueProblems(p, src[f], [...sp, f], capital(f));
         for (const [ti, v] of strings(src[f])) {
           if (v.includes("/")) p.error([...sp, f, ti], `trust domain must not contain '/', found in ${capital(f)}: "${v}"`);
         }
