@@ -316,11 +316,7 @@ export function workloadGroupProblems(p: Problems, spec: Obj): void {
   }
   const exec = obj(probe.exec);
   if (exec && !present(exec.command)) p.error([...pp, "exec", "command"], "exec.command is required");
-  // istiod's probe check knows httpGet, tcpSocket and exec only: a grpc probe (which the CRD and
-  // the agent accept) falls through to its "unknown method" error.
-  if (probe.grpc != null && probe.httpGet == null && probe.tcpSocket == null && probe.exec == null) {
-    p.error([...pp, "grpc"], "unknown health check method *v1alpha3.ReadinessProbe_Grpc");
-  } else if (probe.httpGet == null && probe.tcpSocket == null && probe.exec == null) {
+  if (probe.httpGet == null && probe.tcpSocket == null && probe.exec == null && probe.grpc == null) {
     p.error(pp, "unknown health check method <nil>");
   }
 }
