@@ -254,8 +254,13 @@ const kinds: Kind[] = [
   {
     apiVersion: "telemetry.istio.io/v1",
     kind: "Telemetry",
-    valid: [["tracing", { tracing: [{ providers: [{ name: "zipkin" }], randomSamplingPercentage: 10 }] }]],
+    valid: [
+      ["tracing", { tracing: [{ providers: [{ name: "zipkin" }], randomSamplingPercentage: 10 }] }],
+      ["access log filters", { accessLogging: [{ providers: [{ name: "envoy" }], filter: { expression: "response.code >= 400 || connection.mtls && request.url_path.contains('/api')" } }, { filter: { expression: "has(request.headers.x) && response.code in [500, 503]" } }] }],
+    ],
     invalid: [
+      { name: "access log filter syntax", spec: { accessLogging: [{ filter: { expression: "response.code >= 400" } }, { filter: { expression: "response.code = 500" } }] }, message: "must be a valid CEL expression, ", path: ["spec", "accessLogging", 1, "filter", "expression"] },
+      { name: "access log filter unbalanced", spec: { accessLogging: [{ filter: { expression: "(response.code >= 400" } }] }, message: "must be a valid CEL expression, ", path: ["spec", "accessLogging", 0, "filter", "expression"] },
       { name: "sampling", spec: { tracing: [{ randomSamplingPercentage: 150 }] }, message: "randomSamplingPercentage must be in range [0.0, 100.0]", path: ["spec", "tracing", 0, "randomSamplingPercentage"] },
       { name: "multiple tracing", spec: { tracing: [{}, {}] }, message: "multiple tracing is not currently supported", path: ["spec", "tracing"], severity: 1 },
     ],

@@ -1,6 +1,7 @@
 /**
  * Telemetry, WasmPlugin and EnvoyFilter: the webhook rules the CRDs do not cover.
  */
+import { parse as parseCel } from "@bufbuild/cel";
 import { RE2JS } from "re2js";
 import { type Obj, type Path, Problems, arr, entries, num, obj, present, s, str } from "./util.js";
 import { policyTargetProblems, workloadSelectorLabelProblems } from "./shared.js";
@@ -22,6 +23,18 @@ export function telemetryProblems(p: Problems, spec: Obj): void {
     for (const [name, tag] of entries(to.customTags)) {
       if (name === "") p.error([...tp, "customTags", name], "tag name may not be empty");
       if (tag === null) p.error([...tp, "customTags", name], `tag '${name}' may not have a nil value`);
+    }
+  });
+  // istiod parses (does not type-check) each access log filter: syntax errors are rejected.
+  arr(spec.accessLogging).forEach((l, i) => {
+    const filter = obj(obj(l)?.filter);
+    const expression = str(filter?.expression);
+    if (expression === undefined) return;
+    try {
+      parseCel(expression);
+    } catch (e) {
+      const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+      p.error(["spec", "accessLogging", i, "filter", "expression"], `must be a valid CEL expression, ${why}`);
     }
   });
   arr(spec.metrics).forEach((m, i) => {
