@@ -256,9 +256,11 @@ const kinds: Kind[] = [
     kind: "Telemetry",
     valid: [
       ["tracing", { tracing: [{ providers: [{ name: "zipkin" }], randomSamplingPercentage: 10 }] }],
+      ["tag overrides", { metrics: [{ overrides: [{ tagOverrides: { request_protocol: { operation: "REMOVE" }, source_app: { value: "'x'" }, destination_app: { operation: "UPSERT", value: "'y'" } } }] }] }],
       ["access log filters", { accessLogging: [{ providers: [{ name: "envoy" }], filter: { expression: "response.code >= 400 || connection.mtls && request.url_path.contains('/api')" } }, { filter: { expression: "has(request.headers.x) && response.code in [500, 503]" } }] }],
     ],
     invalid: [
+      { name: "tag override without operation or value", spec: { metrics: [{ overrides: [{ tagOverrides: { request_protocol: {}, source_app: { value: "'x'" } } }] }] }, message: "tagOverrides.value must be set when operation is UPSERT", path: ["spec", "metrics", 0, "overrides", 0, "tagOverrides", "request_protocol"] },
       { name: "access log filter syntax", spec: { accessLogging: [{ filter: { expression: "response.code >= 400" } }, { filter: { expression: "response.code = 500" } }] }, message: "must be a valid CEL expression, ", path: ["spec", "accessLogging", 1, "filter", "expression"] },
       { name: "access log filter unbalanced", spec: { accessLogging: [{ filter: { expression: "(response.code >= 400" } }] }, message: "must be a valid CEL expression, ", path: ["spec", "accessLogging", 0, "filter", "expression"] },
       { name: "sampling", spec: { tracing: [{ randomSamplingPercentage: 150 }] }, message: "randomSamplingPercentage must be in range [0.0, 100.0]", path: ["spec", "tracing", 0, "randomSamplingPercentage"] },

@@ -44,6 +44,11 @@ export function telemetryProblems(p: Problems, spec: Obj): void {
       for (const [name, to] of entries(obj(o)?.tagOverrides)) {
         if (name === "") p.warn([...op, "tagOverrides", name], "tagOverrides.name may not be empty");
         if (to === null) p.error([...op, "tagOverrides", name], "tagOverrides may not be null");
+        // The CRD's rule only covers an explicit UPSERT; istiod reads a missing operation as UPSERT.
+        const t = obj(to);
+        if (t && t.operation == null && s(t.value) === "") {
+          p.error([...op, "tagOverrides", name], "tagOverrides.value must be set when operation is UPSERT");
+        }
       }
     });
   });
