@@ -317,6 +317,16 @@ for (const k of kinds) {
   });
 }
 
+describe("webhook ProxyConfig", () => {
+  const pc = (spec: Spec) => ({ apiVersion: "networking.istio.io/v1beta1", kind: "ProxyConfig", metadata: { name: "x", namespace: "default" }, spec });
+  it("valid: selector and concurrency", () => expect(webhookProblems(pc({ selector: { matchLabels: { app: "a" } }, concurrency: 2 }))).toEqual([]));
+  it("warns about a selector without labels", () => {
+    expect(webhookProblems(pc({ selector: {}, concurrency: 0 }))).toEqual([
+      { path: ["spec", "selector"], message: "workload selector specified without labels", severity: 1, source: "webhook" },
+    ]);
+  });
+});
+
 describe("webhook metadata annotations (checked on every Istio kind)", () => {
   const meta = (annotations: Spec) => ({ name: "p", namespace: "ns", annotations });
   const ap = (action: string | undefined, annotations: Spec) => ({

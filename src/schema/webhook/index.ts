@@ -16,6 +16,7 @@ import {
 } from "./networking.js";
 import { authorizationPolicyProblems, peerAuthenticationProblems, requestAuthenticationProblems } from "./security.js";
 import { envoyFilterProblems, telemetryProblems, wasmPluginProblems } from "./extensions.js";
+import { workloadSelectorProblems } from "./shared.js";
 
 type Meta = { name: string; namespace: string; labels: Record<string, unknown>; annotations: Record<string, unknown> };
 type Check = (p: Problems, spec: Record<string, unknown>, meta: Meta) => void;
@@ -30,6 +31,8 @@ const CHECKS: Record<string, Record<string, Check>> = {
     WorkloadEntry: (p, spec) => workloadEntrySpecProblems(p, spec),
     WorkloadGroup: (p, spec) => workloadGroupProblems(p, spec),
     EnvoyFilter: (p, spec) => envoyFilterProblems(p, spec),
+    // concurrency >= 0 and the selector's keys and values are schema/CEL rules in the CRD.
+    ProxyConfig: (p, spec) => workloadSelectorProblems(p, spec.selector, ["spec", "selector"]),
   },
   "security.istio.io": {
     AuthorizationPolicy: (p, spec) => authorizationPolicyProblems(p, spec),
