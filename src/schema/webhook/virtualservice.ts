@@ -138,8 +138,12 @@ export function virtualServiceProblems(p: Problems, spec: Obj, namespace: string
   unreachableHTTPRules(p, spec);
 }
 
+/** A header key naming JWT claims (istiod matches the "@request.auth.claims" prefix case-insensitively). */
 function isJwtClaimRoute(key: string): boolean {
-  return key.startsWith("@request.auth.claims.") || (key.startsWith("@request.auth.claims[") && key.endsWith("]"));
+  const prefix = "@request.auth.claims";
+  if (!key.toLowerCase().startsWith(prefix)) return false;
+  const rest = key.slice(prefix.length);
+  return (rest.startsWith(".") && rest.length > 1) || (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2);
 }
 
 /** Host names of a VirtualService bound to gateways (also accepts `outbound_.<port>_._.<host>` SNI names). */
