@@ -24,8 +24,18 @@ export interface MatchScope {
 type StringCondition =
   | { kind: "any" }
   | { kind: "present" }
-  | { kind: "exact" | "prefix" | "regex"; value: string }
+  | { kind: "exact" | "prefix"; value: string; fromRegex?: PathRegex }
+  | { kind: "regex"; value: string; literalPrefix?: string }
   | { kind: "unknown" };
+
+/**
+ * A URI regex read as the exact or prefix match it is equal to (Envoy's `safe_regex` path match is
+ * a full RE2 match on the path without query, always case-sensitive: `ignoreUriCase` does not apply).
+ * `longer`: the path must be longer than the prefix (`/api/.+`).
+ */
+interface PathRegex {
+  longer: boolean;
+}
 
 /** Where a StringMatch applies: the path, a pseudo-header every request has, or a header / query parameter that may be missing. */
 type Subject = "path" | "pseudo" | "optional";
@@ -52,7 +62,81 @@ function stringCondition(value: unknown, subject: Subject): StringCondition {
   if (kind === "regex" && text === "*") return subject === "optional" ? PRESENT : ANY;
   if (subject !== "optional" && kind === "regex" && text === ".*") return ANY;
   if (subject === "path" && kind === "prefix" && text === "/") return ANY;
+  if (subject === "path" && kind === "regex") return pathRegexCondition(text);
   return { kind, value: text };
+}
+
+/** RE2 characters with a meaning; any other character, or one of these escaped by `\\`, is itself. */
+const REGEX_META = new Set(["\\", ".", "+", "*", "?", "(", ")", "|", "[", "]", "{", "}", "^", "$"]);
+/** Endings that accept any rest of the path: `.*` (anything) and `.+` (one character at least), bare or in a group. */
+const ANY_REST = /^(?:\.([*+])|\((?:\?:)?\.([*+])\))$/;
+
+/**
+ * The literal characters a regex starts with (after `^`), and where they end. Escapes of
+ * punctuation are literal; an escaped letter or digit (`\\d`, `\\w`) ends the literal part.
+ */
+function leadingLiteral(regex: string): { literal: string; end: number } {
+  let literal = "";
+  let i = regex.startsWith("^") ? 1 : 0;
+  while (i < regex.length) {
+    const c = regex[i];
+    if (c === "\\") {
+      const next = regex[i + 1];
+      if (next === undefined || !/[!-/:-@[-`{-~]/.test(next)) break;
+      literal += next;
+      i += 2;
+      continue;
+    }
+    if (REGEX_META.has(c)) break;
+    literal += c;
+    i++;
+  }
+  return { literal, end: i };
+}
+
+/** Whether a regex has a `|` outside groups and classes (the leading literal then binds only one side). */
+function hasTopLevelAlternation(regex: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i];
+    if (c === "\\") {
+      i++;
+    } else if (c === "[") {
+      // A class: `]` right after `[` or `[^` is a member.
+      i += regex[i + 1] === "^" ? 2 : 1;
+      if (regex[i] === "]") i++;
+      while (i < regex.length && regex[i] !== "]") i += regex[i] === "\\" ? 2 : 1;
+    } else if (c === "(") {
+      depth++;
+    } else if (c === ")") {
+      depth--;
+    } else if (c === "|" && depth === 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A URI regex as an exact match (only literals: `/healthz`, `^/healthz$`) or a prefix match (literals
+ * and then `.*` or `.+`: `/api/.*` is prefix `/api/`, `/.*` every path), when it is exactly that.
+ * Other regexes stay regexes, with the literal every path they accept starts with (none after a
+ * top-level `|`; a quantified last literal is left out).
+ */
+function pathRegexCondition(regex: string): StringCondition {
+  const { literal, end } = leadingLiteral(regex);
+  const rest = regex.endsWith("$") && !regex.endsWith("\\$") ? regex.slice(end, -1) : regex.slice(end);
+  if (rest === "") return { kind: "exact", value: literal, fromRegex: { longer: false } };
+  const tail = ANY_REST.exec(rest);
+  if (tail) {
+    const longer = (tail[1] ?? tail[2]) === "+";
+    // `.*` and `/.*`: every path (`prefix: /` is read the same way).
+    if ((literal === "" || literal === "/") && !longer) return ANY;
+    return { kind: "prefix", value: literal, fromRegex: { longer } };
+  }
+  if (hasTopLevelAlternation(regex)) return { kind: "regex", value: regex };
+  const quantified = /^[*+?{]/.test(regex.slice(end));
+  return { kind: "regex", value: regex, literalPrefix: quantified ? [...literal].slice(0, -1).join("") : literal };
 }
 
 /** The `uri` condition of an HTTP match entry, for callers that compare one entry with many (see {@link matchCovers}). */
@@ -86,14 +170,23 @@ function implies(earlier: StringCondition, later: StringCondition, earlierIgnore
   if (earlier.kind === "present") return true;
   if (earlier.kind === "regex" && earlier.value === ".*") return true;
   if (later.kind === "present") return false;
+  // A URI regex is case-sensitive whatever `ignoreUriCase` says.
+  if (earlier.kind !== "regex" && earlier.fromRegex) earlierIgnoreCase = false;
+  if (later.kind === "regex" || later.fromRegex) laterIgnoreCase = false;
   if (earlier.kind === "regex") {
     if (later.kind === "regex") return later.value === earlier.value;
     if (later.kind !== "exact" || (laterIgnoreCase && hasCase(later.value))) return false;
     return regexFullMatch(earlier.value, later.value) === true;
   }
-  if (later.kind === "regex") return false;
   let a = earlier.value;
-  let b = later.value;
+  // What the later condition accepts starts with `b` (and, for a prefix, goes on with anything).
+  let b: string;
+  if (later.kind === "regex") {
+    if (later.literalPrefix === undefined || earlier.kind !== "prefix") return false;
+    b = later.literalPrefix;
+  } else {
+    b = later.value;
+  }
   if (earlierIgnoreCase) {
     a = a.toLowerCase();
     b = b.toLowerCase();
@@ -101,7 +194,10 @@ function implies(earlier: StringCondition, later: StringCondition, earlierIgnore
     return false;
   }
   if (earlier.kind === "exact") return later.kind === "exact" && a === b;
-  return b.startsWith(a);
+  if (!b.startsWith(a)) return false;
+  // `prefix.+`: the path must go on after the prefix.
+  if (!earlier.fromRegex?.longer || b.length > a.length) return true;
+  return later.kind === "prefix" && later.fromRegex?.longer === true;
 }
 
 /** Header / query parameter maps: each earlier condition must be implied by the later entry's condition on the same name. */

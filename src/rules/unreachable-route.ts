@@ -161,7 +161,7 @@ function describeString(value: unknown): string {
 function describeMatch(protocol: RouteProtocol, match: Record<string, unknown>): string {
   const parts: string[] = [];
   if (protocol === "http") {
-    if (match.uri !== undefined) parts.push(`uri ${describeString(match.uri)}${match.ignoreUriCase === true ? " (any case)" : ""}`);
+    if (match.uri !== undefined) parts.push(`uri ${describeString(match.uri)}${match.ignoreUriCase === true && asRecord(match.uri).regex === undefined ? " (any case)" : ""}`);
     for (const field of ["method", "authority", "scheme"]) if (match[field] !== undefined) parts.push(`${field} ${describeString(match[field])}`);
     for (const [name, value] of Object.entries(asRecord(match.headers))) parts.push(`header ${name} ${describeString(value)}`);
     for (const [name, value] of Object.entries(asRecord(match.queryParams))) parts.push(`query parameter ${name} ${describeString(value)}`);

@@ -58,7 +58,12 @@ describe("valid: every route can be reached", () => {
     ["case-sensitive exact paths differ in case", routes(`{match: [{uri: {exact: /api}}], ${to("v2")}}`, `{match: [{uri: {exact: /API}}], ${to("v1")}}`)],
     ["a later case-insensitive path is wider than an earlier case-sensitive one", routes(`{match: [{uri: {prefix: /api}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api/v2}, ignoreUriCase: true}], ${to("v1")}}`)],
     ["a regex the later path does not match", routes(`{match: [{uri: {regex: "/api/v[0-9]+"}}], ${to("v2")}}`, `{match: [{uri: {exact: /api/vx}}], ${to("v1")}}`)],
-    ["a non-trivial regex is not compared with a prefix", routes(`{match: [{uri: {regex: "/api/.*"}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api/v2}}], ${to("v1")}}`)],
+    ["a regex that is no prefix match is not compared with a prefix", routes(`{match: [{uri: {regex: "/api/v[0-9]+/.*"}}], ${to("v2")}}`, `{match: [{uri: {prefix: /api/v2}}], ${to("v1")}}`)],
+    ["a regex ending in `.+` does not take the prefix itself", routes(`{match: [{uri: {regex: "/web/.+"}}], ${to("v2")}}`, `{match: [{uri: {exact: /web/}}], ${to("v1")}}`)],
+    ["a URI regex is case-sensitive whatever ignoreUriCase says", routes(`{match: [{uri: {regex: "/API/.*"}, ignoreUriCase: true}], ${to("v2")}}`, `{match: [{uri: {prefix: /API/v2}, ignoreUriCase: true}], ${to("v1")}}`)],
+    ["a later regex with a top-level alternative", routes(`{match: [{uri: {prefix: /v1}}], ${to("v2")}}`, `{match: [{uri: {regex: "/v1/a|/b"}}], ${to("v1")}}`)],
+    ["a later regex whose last literal is optional", routes(`{match: [{uri: {prefix: /w/v1}}], ${to("v2")}}`, `{match: [{uri: {regex: "/w/v1?/x"}}], ${to("v1")}}`)],
+    ["an escaped letter in a regex is no literal", routes(`{match: [{uri: {regex: "/\\d.*"}}], ${to("v2")}}`, `{match: [{uri: {prefix: /d}}], ${to("v1")}}`)],
     ["source labels only narrow the earlier route", routes(`{match: [{sourceLabels: {app: web}}], ${to("v2")}}`, `{${to("v1")}}`)],
     ["withoutHeaders on the earlier route", routes(`{match: [{withoutHeaders: {x-beta: {}}}], ${to("v2")}}`, `{${to("v1")}}`)],
     ["query parameters narrow the earlier route", routes(`{match: [{queryParams: {debug: {exact: "1"}}}], ${to("v2")}}`, `{match: [{uri: {prefix: /}}], ${to("v1")}}`)],
@@ -140,6 +145,53 @@ describe("invalid: routes no request reaches", () => {
   ])("%s", async (_, first, second) => {
     const messages = await lint(routes(first, second));
     expect(messages[0]).toMatch(/^9:5 error IST0130 Route 1 is never used/);
+  });
+
+  it.each([
+    [
+      "`/.*` accepts every path",
+      `{name: all, match: [{uri: {regex: "/.*"}}], ${to("v1")}}`,
+      `{match: [{uri: {prefix: /v2}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and route 0 ("all", line 8) matches uri regex "/.*", so it takes every request. Move it above route 0 ("all")',
+    ],
+    [
+      "`^/api/.*$` is prefix /api/",
+      `{match: [{uri: {regex: "^/api/.*$"}}], ${to("v1")}}`,
+      `{match: [{uri: {prefix: /api/v2}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri regex "^/api/.*$" go to route 0 (line 8)',
+    ],
+    [
+      "a capture group: `^/cap/(.*)$` is prefix /cap/",
+      `{match: [{uri: {regex: "^/cap/(.*)$"}}], ${to("v1")}}`,
+      `{match: [{uri: {prefix: /cap/}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri regex "^/cap/(.*)$" go to route 0 (line 8)',
+    ],
+    [
+      "`/web/.+` takes every longer path",
+      `{match: [{uri: {regex: "/web/.+"}}], ${to("v1")}}`,
+      `{match: [{uri: {prefix: /web/x}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri regex "/web/.+" go to route 0 (line 8)',
+    ],
+    [
+      "a regex with ignoreUriCase is still case-sensitive: it covers the same case",
+      `{match: [{uri: {regex: "/API/.*"}, ignoreUriCase: true}], ${to("v1")}}`,
+      `{match: [{uri: {prefix: /API/x}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri regex "/API/.*" go to route 0 (line 8)',
+    ],
+    [
+      "a literal regex is an exact path",
+      `{match: [{uri: {exact: /healthz}}], ${to("v1")}}`,
+      `{match: [{uri: {regex: "^/healthz$"}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri exact "/healthz" go to route 0 (line 8)',
+    ],
+    [
+      "a later regex whose paths all start with an earlier prefix",
+      `{match: [{uri: {prefix: /v1}, ignoreUriCase: true}], ${to("v1")}}`,
+      `{match: [{uri: {regex: "/V1/item/[0-9]+"}}], ${to("v2")}}`,
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/v1" (any case) go to route 0 (line 8)',
+    ],
+  ])("a URI regex that is a prefix or exact match, or starts with a literal: %s", async (_, first, second, expected) => {
+    expect((await lint(routes(first, second)))[0]).toBe(expected);
   });
 
   it("a route with several matches is unreachable only when each is covered", async () => {
@@ -296,6 +348,9 @@ describe("matchCovers with the URI conditions read beforehand: the same answers"
     { uri: { exact: "/API" }, ignoreUriCase: true },
     { uri: { regex: ".*" } },
     { uri: { regex: "/a.*" } },
+    { uri: { regex: "/api/.+" } },
+    { uri: { regex: "^/api$" } },
+    { uri: { regex: "/api/v[0-9]" }, ignoreUriCase: true },
     { uri: { prefix: "/api" }, headers: { x: { exact: "1" } } },
     { uri: { prefix: "/api" }, port: 8080 },
   ];
