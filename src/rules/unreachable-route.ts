@@ -31,6 +31,8 @@ export const unreachableRoute: Rule = {
       ineffectiveMatch: "Match {{entry}} of {{route}} is never used: Envoy picks the first matching route, and {{reason}}",
       portNotServed:
         "Match {{entry}} of {{route}} applies to port {{port}} only, but no listener for {{hosts}} has that port ({{listeners}}): Envoy never uses it",
+      portNotHttp:
+        "Match {{entry}} of {{route}} applies to port {{port}} only, but that port of {{services}} is {{protocol}}, not HTTP: sidecars build no HTTP routes for it, so Envoy never uses it",
       gatewayNotBound:
         "Match {{entry}} of {{route}} applies on {{gateways}} only, and this VirtualService is not bound to {{them}} (it is bound to {{bound}}): no proxy gets it",
       gatewayNameUnused:
@@ -220,6 +222,17 @@ function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entr
   }
   const port = entry.match.port;
   if (typeof port !== "number" || port === 0) return undefined;
+  if (entry.route.protocol === "http" && applies.length === 1 && applies[0] === "mesh") {
+    const nonHttp = nonHttpServicePort(state.graph, vs, port);
+    if (nonHttp) {
+      return {
+        messageId: "portNotHttp",
+        data: { entry: entryLabel(entry), route: routeLabel(entry.route), port, ...nonHttp },
+        resource: vs.resource,
+        path: [...path, "port"],
+      };
+    }
+  }
   const listeners = new Set<number>();
   for (const binding of applies) {
     const ports = bindingPorts(state.graph, vs, binding);
@@ -240,6 +253,41 @@ function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entr
     resource: vs.resource,
     path: [...path, "port"],
   };
+}
+
+/**
+ * The protocol of service port `port` of the VirtualService's hosts when it is certainly not HTTP
+ * (TCP, TLS, HTTPS, Mongo, MySQL, Redis, UDP): sidecars build a TCP or TLS filter chain for such a
+ * port, and HTTP routes only for HTTP ports and ports whose protocol they sniff. Undefined when the
+ * input does not say (hosts as in {@link bindingPorts}), when the hosts have no such port, or when
+ * some service of the input has an HTTP or sniffed port with that number (its HTTP route table for
+ * the port lists every host with the port, whatever its protocol), or a Sidecar declares egress
+ * ports (it can give a port another protocol).
+ */
+function nonHttpServicePort(graph: MeshGraph, vs: VirtualServiceInfo, port: number): { services: string; protocol: string } | undefined {
+  if (graph.sidecars.some((sidecar) => sidecar.egress.some((egress) => egress.port !== undefined))) return undefined;
+  const names: string[] = [];
+  const protocols = new Set<string>();
+  for (const { host, written } of vs.hosts) {
+    if (host.includes("*")) return undefined;
+    const services = graph.services.exact(host);
+    if (services.length === 0) {
+      if (!written.includes(".") || host.includes(".svc.")) return undefined;
+      continue;
+    }
+    for (const service of services) {
+      for (const p of service.ports) {
+        if (p.port !== port) continue;
+        if (!names.includes(written)) names.push(written);
+        protocols.add(p.name ? `${p.protocol} (port name ${p.name})` : p.protocol);
+      }
+    }
+  }
+  if (names.length === 0) return undefined;
+  for (const service of graph.services.services) {
+    if (service.ports.some((p) => p.port === port && (p.kind === "http" || p.kind === "auto"))) return undefined;
+  }
+  return { services: names.join(", "), protocol: [...protocols].join(", ") };
 }
 
 /**

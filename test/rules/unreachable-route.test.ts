@@ -45,6 +45,9 @@ spec:
 const routes = (...list: string[]) => vs("catalog", `  hosts: [catalog]\n  http:\n${list.map((r) => `  - ${r}\n`).join("")}`);
 const to = (subset: string) => `route: [{destination: {host: catalog, subset: ${subset}}}]`;
 
+/** Service `catalog` with port http 8080 and another port (a YAML flow mapping). */
+const ports = (list: string) => service("catalog").replace("ports: [{name: http, port: 8080}]", `ports: [{name: http, port: 8080}, ${list}]`);
+
 const delegateVs = (...list: string[]) => vs("api", `  http:\n${list.map((r) => `  - ${r}\n`).join("")}`);
 const root = vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`);
 
@@ -115,6 +118,19 @@ spec:
   - route: [{destination: {host: catalog.shop.svc.cluster.local, subset: v2}}]
 `;
     expect(await lint(yaml)).toEqual([]);
+  });
+
+  it.each([
+    ["a port whose protocol is sniffed (no known name)", ports("{name: admin, port: 9000}")],
+    ["a gRPC port", ports("{name: grpc, port: 9000}")],
+    ["another service has an HTTP port with that number", ports("{name: tcp-metrics, port: 9000}") + service("web", 9000)],
+    [
+      "a Sidecar declares egress ports (it may make the port HTTP)",
+      ports("{name: tcp-metrics, port: 9000}") +
+        "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: shop}\nspec:\n  egress:\n  - port: {number: 9000, protocol: HTTP, name: http}\n    hosts: [\"./*\"]\n",
+    ],
+  ])("a match port of the host that may carry HTTP routes: %s", async (_, yaml) => {
+    expect(await lint(yaml + routes(`{match: [{port: 9000}], ${to("v2")}}`, `{${to("v1")}}`))).toEqual([]);
   });
 });
 
@@ -231,6 +247,16 @@ describe("invalid: routes no request reaches", () => {
     const yaml = service("catalog") + gateway("gw", '["catalog.example.com"]') + vs("catalog", `  hosts: ${hosts}\n  gateways: [${gateways}]\n  http:\n  - {match: [{port: 7070}], ${to("v2")}}\n  - {match: [{port: 8080}], ${to("v2")}}\n  - {${to("v1")}}\n`);
     expect(await lint(yaml)).toEqual([
       `25:15 error - Match 0 of route 0 applies to port 7070 only, but no listener for ${written} has that port (${listeners}): Envoy never uses it`,
+    ]);
+  });
+
+  it.each([
+    ["a TCP port (by name)", "{name: tcp-metrics, port: 9000}", "TCP (port name tcp-metrics)"],
+    ["an HTTPS port (sidecars pass TLS through)", "{name: https-api, port: 9000}", "HTTPS (port name https-api)"],
+    ["a port whose appProtocol is mysql", "{name: db, appProtocol: mysql, port: 9000}", "MYSQL (port name db)"],
+  ])("a match port of the host that is not HTTP: %s", async (_, port, protocol) => {
+    expect(await lint(ports(port) + routes(`{match: [{port: 9000}], ${to("v2")}}`, `{${to("v1")}}`))).toEqual([
+      `15:15 error - Match 0 of route 0 applies to port 9000 only, but that port of catalog is ${protocol}, not HTTP: sidecars build no HTTP routes for it, so Envoy never uses it`,
     ]);
   });
 
