@@ -732,26 +732,58 @@ function mergeMatch(root: Record<string, unknown>, leaf: Record<string, unknown>
   return out;
 }
 
+/** A match entry after delegation, with the index of the root entry it comes from (undefined: the root route has no match). */
+export interface MergedMatch {
+  match: Record<string, unknown>;
+  rootIndex: number | undefined;
+}
+
 /** istiod's `mergeHTTPMatchRequests`: undefined when the delegate route conflicts with the root (it is dropped). */
 function mergeMatches(
   root: readonly Record<string, unknown>[],
   leaf: readonly Record<string, unknown>[],
   rootNs: string,
   leafNs: string,
-): Record<string, unknown>[] | undefined {
-  if (root.length === 0) return [...leaf];
-  if (leaf.length === 0) return [...root];
-  const out: Record<string, unknown>[] = [];
+): MergedMatch[] | undefined {
+  if (root.length === 0) return leaf.map((match) => ({ match, rootIndex: undefined }));
+  if (leaf.length === 0) return root.map((match, rootIndex) => ({ match, rootIndex }));
+  const out: MergedMatch[] = [];
   for (const sub of leaf) {
     let found = false;
-    for (const rootMatch of root) {
-      if (matchConflict(rootMatch, sub, rootNs, leafNs)) continue;
-      out.push(mergeMatch(rootMatch, sub, rootNs, leafNs));
+    for (let rootIndex = 0; rootIndex < root.length; rootIndex++) {
+      if (matchConflict(root[rootIndex], sub, rootNs, leafNs)) continue;
+      out.push({ match: mergeMatch(root[rootIndex], sub, rootNs, leafNs), rootIndex });
       found = true;
     }
     if (!found) return undefined;
   }
   return out.length > 0 ? out : undefined;
+}
+
+/** One HTTP route of a delegate, merged into the root route that delegates to it. */
+export interface DelegatedRoute {
+  delegate: VirtualServiceInfo;
+  route: VirtualServiceRoute;
+  /** The merged match entries (empty: the route accepts every request). */
+  matches: MergedMatch[];
+}
+
+/**
+ * The routes istiod puts in place of a delegating root route: the delegate's HTTP routes, each with
+ * its match merged with the root's, without those that conflict. Undefined when the delegate is not
+ * found (istiod drops the root route).
+ */
+export function delegatedRoutes(vs: VirtualServiceInfo, vsRoute: VirtualServiceRoute, resolveDelegate: DelegateResolver): DelegatedRoute[] | undefined {
+  if (!vsRoute.delegate) return undefined;
+  const delegate = resolveDelegate(vsRoute.delegate, vs);
+  if (!delegate) return undefined;
+  const out: DelegatedRoute[] = [];
+  for (const child of delegate.routes) {
+    if (child.protocol !== "http") continue;
+    const matches = mergeMatches(vsRoute.matches, child.matches, vs.namespace, delegate.namespace);
+    if (matches) out.push({ delegate, route: child, matches });
+  }
+  return out;
 }
 
 /**
@@ -776,19 +808,14 @@ function effectiveHttpRoutes(vs: VirtualServiceInfo, resolveDelegate: DelegateRe
       out.push(own);
       continue;
     }
-    const delegate = resolveDelegate(vsRoute.delegate, vs);
-    if (!delegate) continue;
-    for (const child of delegate.routes) {
-      if (child.protocol !== "http") continue;
-      const merged = mergeMatches(vsRoute.matches, child.matches, vs.namespace, delegate.namespace);
-      if (!merged) continue;
+    for (const { delegate, route: child, matches: merged } of delegatedRoutes(vs, vsRoute, resolveDelegate) ?? []) {
       const childName = child.name ?? "";
       const rootName = vsRoute.name ?? "";
       out.push({
         vs: delegate,
         vsRoute: child,
         name: (childName ? (rootName ? `${rootName}-${childName}` : childName) : rootName) || `${delegate.name}.${child.index}`,
-        matches: merged.map((match) => ({ match, index: undefined })),
+        matches: merged.map(({ match }) => ({ match, index: undefined })),
         directResponse: child.directResponse ?? vsRoute.directResponse,
         written: false,
       });

@@ -1,5 +1,5 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
-import { graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
+import { delegatedRoutes, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
 import { basename } from "node:path";
@@ -7,7 +7,7 @@ import type { NodePath } from "../load/types.js";
 import type { Resource } from "../model/index.js";
 import { asArray, asRecord } from "../model/resource.js";
 import { ruleUrl, type Report, type Rule, type RuleContext } from "./types.js";
-import { entryGateways, matchAcceptsEverything, matchCovers, uriConditionOf, type MatchScope, type UriCondition } from "./unreachable-route-match.js";
+import { entryGateways, matchAcceptsEverything, matchCovers, sameMatch, uriConditionOf, type MatchScope, type UriCondition } from "./unreachable-route-match.js";
 
 /**
  * `unreachable-route`: routes no request can reach. Envoy takes the first route whose match accepts
@@ -114,6 +114,8 @@ interface Entry {
   route: VirtualServiceRoute;
   index: number | undefined;
   match: Record<string, unknown>;
+  /** For an entry of a delegating route merged with a delegate's entry (other conditions than the root's): that delegate. */
+  delegate?: VirtualServiceInfo;
 }
 
 type EntryOutcome =
@@ -189,11 +191,16 @@ function coverText(state: State, by: Entry, catchAll: boolean, from: Resource, o
   const owner = otherVs ? ` of VirtualService ${otherVs.namespace}/${otherVs.name}` : "";
   const { plural, every } = traffic(by.route.protocol);
   if (catchAll) {
+    if (by.delegate) {
+      const delegate = `its delegate VirtualService ${by.delegate.namespace}/${by.delegate.name}`;
+      return `${routeLabel(by.route, false, where)}${owner} and ${delegate} match ${describeMatch(by.route.protocol, by.match)}, so they take ${every}`;
+    }
     const how = by.index === undefined ? "has no match" : `matches ${describeMatch(by.route.protocol, by.match)}`;
     return `${routeLabel(by.route, false, where)}${owner} ${how}, so it takes ${every}`;
   }
   const entry = by.route.matches.length > 1 ? ` (its match ${entryLabel(by)})` : "";
-  return `${plural} matching ${describeMatch(by.route.protocol, by.match)} go to ${routeLabel(by.route, false, where)}${owner}${entry}`;
+  const delegate = by.delegate ? ` and its delegate VirtualService ${by.delegate.namespace}/${by.delegate.name}` : "";
+  return `${plural} matching ${describeMatch(by.route.protocol, by.match)} go to ${routeLabel(by.route, false, where)}${owner}${entry}${delegate}`;
 }
 
 /**
@@ -335,26 +342,40 @@ function analyzeRoutes(state: State, vs: VirtualServiceInfo, protocol: RouteProt
       for (let k = 0; k < earlier.length && !cover; k++) if (matchCovers(protocol, earlier[k].match, entry.match, scope, earlierUris[k], uris[i])) cover = earlier[k];
       return cover ? { kind: "covered", by: cover, catchAll: matchAcceptsEverything(protocol, cover.match, scope) } : { kind: "live" };
     });
-    // A delegating route hands requests to the delegate's routes and falls through when none match,
-    // unless the delegate has a route without match: istiod gives it the root's entries as they are.
-    if (!route.delegate || delegateTakesAll(state, vs, route.delegate)) {
+    if (!route.delegate) {
       entries.forEach((entry, i) => {
         if (outcomes[i].kind !== "live") return;
         earlier.push(entry);
         earlierUris.push(uris[i]);
       });
+    } else {
+      // A delegating route hands requests to the delegate's routes and falls through when none match:
+      // what it takes are the delegate's entries as istiod merges them with the root's.
+      for (const entry of delegatedEntries(state, vs, route)) {
+        earlier.push(entry);
+        earlierUris.push(uriConditionOf(entry.match));
+      }
     }
     reportRoute(state, vs, route, entries, outcomes);
   }
 }
 
 /**
- * Whether the delegate a root route names (as istiod resolves it) has an HTTP route without match:
- * merged, that route accepts every request the root route's entries accept.
+ * The match entries that take requests in place of a delegating root route: those of the delegate's
+ * routes (found as istiod finds it), merged with the root route's as istiod merges them (routes
+ * that conflict with the root are dropped). Each is placed at the root entry it comes from.
  */
-function delegateTakesAll(state: State, vs: VirtualServiceInfo, delegate: { name: string; namespace: string }): boolean {
-  const resolved = graphDelegateResolver(state.graph)(delegate, vs);
-  return resolved !== undefined && resolved.routes.some((route) => route.protocol === "http" && !route.delegate && route.matches.length === 0);
+function delegatedEntries(state: State, vs: VirtualServiceInfo, route: VirtualServiceRoute): Entry[] {
+  const out: Entry[] = [];
+  for (const delegated of delegatedRoutes(vs, route, graphDelegateResolver(state.graph)) ?? []) {
+    // (istiod delegates one level only.)
+    if (delegated.route.delegate) continue;
+    if (delegated.matches.length === 0) out.push({ route, index: undefined, match: {} });
+    for (const { match, rootIndex } of delegated.matches) {
+      out.push({ route, index: rootIndex, match, delegate: sameMatch(match, route.matches[rootIndex ?? -1] ?? {}) ? undefined : delegated.delegate });
+    }
+  }
+  return out;
 }
 
 function reportRoute(state: State, vs: VirtualServiceInfo, route: VirtualServiceRoute, entries: Entry[], outcomes: EntryOutcome[]): void {

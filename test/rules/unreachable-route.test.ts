@@ -72,6 +72,8 @@ describe("valid: every route can be reached", () => {
     ["query parameters narrow the earlier route", routes(`{match: [{queryParams: {debug: {exact: "1"}}}], ${to("v2")}}`, `{match: [{uri: {prefix: /}}], ${to("v1")}}`)],
     ["a delegating route falls through when the delegate has no match", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`)],
     ["a delegate whose every route has a match: requests it does not match fall through", root + delegateVs(`{match: [{uri: {prefix: /api/v1}}], ${to("v1")}}`)],
+    ["a delegate route that narrows the root's match with a header", root + delegateVs(`{match: [{uri: {prefix: /api/v2}, headers: {x-beta: {exact: "1"}}}], ${to("v1")}}`)],
+    ["a delegate route that conflicts with the root's match (istiod drops it)", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /web/x}}], ${to("v1")}}\n`) + delegateVs(`{match: [{uri: {prefix: /web}}], ${to("v2")}}`)],
     ["a match port on a VirtualService whose hosts are all outside the registry (the input does not say)", vs("ext", `  hosts: [api.example.com]\n  http:\n  - {match: [{port: 7070}], ${to("v2")}}\n  - {${to("v1")}}\n`)],
     ["the same match on different ports", routes(`{match: [{port: 8080, uri: {prefix: /}}], ${to("v2")}}`, `{match: [{port: 9090, uri: {prefix: /}}], ${to("v1")}}`) + service("catalog") .replace("ports: [{name: http, port: 8080}]", "ports: [{name: http, port: 8080}, {name: http-admin, port: 9090}]")],
   ])("%s", async (_, yaml) => {
@@ -232,6 +234,21 @@ describe("invalid: routes no request reaches", () => {
       '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api" go to route 0 (line 8)',
       '9:14 warning IST0131 Match 0 of route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api" go to route 0 (line 8)',
     ]);
+  });
+
+  it.each([
+    [
+      "a delegate route whose match, merged with the root's, covers the later route",
+      root + delegateVs(`{match: [{uri: {prefix: /api/v2}}], ${to("v2")}}`),
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and requests matching uri prefix "/api/v2" go to route 0 (line 8) and its delegate VirtualService shop/api',
+    ],
+    [
+      "a root route without match whose delegate takes every path",
+      vs("root", `  hosts: [catalog]\n  http:\n  - {delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`) + delegateVs(`{match: [{uri: {prefix: /}}], ${to("v2")}}`),
+      '9:5 error IST0130 Route 1 is never used: Envoy picks the first matching route, and route 0 (line 8) and its delegate VirtualService shop/api match uri prefix "/", so they take every request. Move it above route 0',
+    ],
+  ])("a route after a delegating route: %s", async (_, yaml, expected) => {
+    expect((await lint(yaml))[0]).toBe(expected);
   });
 
   it("a match port no listener for the host has", async () => {
