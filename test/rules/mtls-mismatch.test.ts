@@ -83,27 +83,28 @@ ${body}---
 const STRICT_NS = pa("default", "prod", "  mtls: {mode: STRICT}\n");
 const DISABLE_DR = dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}\n");
 const MUTUAL_DR = dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n");
-/** A Gateway for the default ingress gateway and a VirtualService sending its traffic to legacy.prod. */
-const INGRESS_TO_LEGACY = `apiVersion: networking.istio.io/v1
+/** A Gateway for the default ingress gateway and a VirtualService sending the traffic for `host` to `service` in prod. */
+const ingressTo = (service: string, host: string) => `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: prod}
 spec:
   selector: {istio: ingressgateway}
   servers:
   - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [legacy.example.com]
+    hosts: [${host}]
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: ingress, namespace: prod}
 spec:
-  hosts: [legacy.example.com]
+  hosts: [${host}]
   gateways: [gw]
   http:
   - route:
-    - destination: {host: legacy}
+    - destination: {host: ${service}}
 ---
 `;
+const INGRESS_TO_LEGACY = ingressTo("legacy", "legacy.example.com");
 
 describe(RULE, () => {
   const valid: [string, string, Options?][] = [
@@ -301,25 +302,7 @@ spec:
     const yaml = `apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {istio-injection: enabled}}\n---\n` + app("reviews", "prod") +
       dr("reviews", "prod", "  host: reviews\n  exportTo: ['*']\n  trafficPolicy:\n    tls: {mode: DISABLE}\n") +
       pa("w", "prod", "  selector: {matchLabels: {app: reviews}}\n  mtls: {mode: STRICT}\n") +
-      `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: prod}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [reviews.example.com]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ingress, namespace: prod}
-spec:
-  hosts: [reviews.example.com]
-  gateways: [gw]
-  http:
-  - route:
-    - destination: {host: reviews}
-`;
+      ingressTo("reviews", "reviews.example.com");
     const { texts } = await run(yaml);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain("tls mode DISABLE makes the sidecars in namespace prod and the gateway istio-system/istio-ingressgateway send plaintext");
