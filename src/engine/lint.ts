@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from "node:path";
-import leven from "leven";
+import { suggest } from "../schema/suggest.js";
 import { Locator } from "../load/locate.js";
 import type { SourceDocument, SourceFile, Span } from "../load/types.js";
 import { buildModel, type MeshModel, type MeshSettings, type Resource } from "../model/index.js";
@@ -270,8 +270,8 @@ function directiveMessages(suppressions: Suppressions, known: Set<string>, repor
     const at = { line: directive.line, column: directive.column, endLine: directive.line, endColumn: directive.endColumn };
     for (const id of directive.ids) {
       if (known.has(id)) continue;
-      const near = [...known].map((other) => ({ other, distance: leven(id, other) })).sort((a, b) => a.distance - b.distance)[0];
-      const hint = near && near.distance <= Math.max(2, Math.floor(id.length / 4)) ? ` Did you mean "${near.other}"?` : "";
+      const near = suggest(id, known);
+      const hint = near ? ` Did you mean "${near}"?` : "";
       messages.push({ ruleId: null, severity: 1, message: `mesh-lint-${directive.kind} names an unknown rule "${id}": it suppresses nothing.${hint}`, ...at });
     }
     if (!reportUnused) continue;

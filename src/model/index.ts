@@ -66,8 +66,8 @@ export function buildModel(files: SourceFile[], options: ModelOptions): MeshMode
     if (list) list.push(resource);
     else byKind.set(resource.kind, [resource]);
   };
-  for (let i = 0; i < resources.length; i++) if (gone.size === 0 || !gone.has(resources[i])) index(resources[i]);
   const effective = gone.size === 0 ? resources : resources.filter((resource) => !gone.has(resource));
+  for (let i = 0; i < effective.length; i++) index(effective[i]);
   for (const resource of assumedInstallation(effective, options.mesh)) {
     resources.push(resource);
     index(resource);

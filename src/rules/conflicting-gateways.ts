@@ -81,7 +81,7 @@ export const conflictingGateways: Rule = {
             selector: selectorText,
             why,
             kept: kept.key,
-            routeTable: bothPlainHttp ? routeTables(graph, workloadsOf(gateway), server.port.number) : "",
+            routeTable: bothPlainHttp ? routeTables(graph, workloadsOf(gateway), gateway, server) : "",
           },
           resource: gateway.resource,
           path: ["spec", "servers", server.index, "hosts", first.hostIndex],
@@ -93,16 +93,17 @@ export const conflictingGateways: Rule = {
 };
 
 /**
- * The route configurations istiod names for a plain-HTTP server port on the gateway proxies: `http.`
- * and the container port the gateway Service forwards the server port to (`http.8080` for port 80 of
- * the default ingress gateway).
+ * The route configurations istiod names for a plain-HTTP server on the gateway proxies it applies to
+ * (`http.8080` for port 80 of the default ingress gateway), as the graph names them.
  */
-function routeTables(graph: MeshGraph, workloads: Set<Workload>, port: number): string {
+function routeTables(graph: MeshGraph, workloads: Set<Workload>, gateway: GatewayInfo, server: GatewayServer): string {
   const names = new Set<string>();
   for (const proxy of graph.proxies()) {
-    if (proxy.kind === "gateway" && workloads.has(proxy.workload)) names.add(`http.${graph.gatewayProxy(proxy).targetPort(port)}`);
+    if (proxy.kind !== "gateway" || !workloads.has(proxy.workload)) continue;
+    const gatewayProxy = graph.gatewayProxy(proxy);
+    names.add(gatewayProxy.routeConfigName({ gateway, server, targetPort: gatewayProxy.targetPort(server.port.number) }));
   }
-  return names.size > 0 ? [...names].sort().join(", ") : `http.${port}`;
+  return names.size > 0 ? [...names].sort().join(", ") : `http.${server.port.number}`;
 }
 
 /** Why istiod cannot keep both servers on one port (when they are not both plain HTTP). */

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
-import leven from "leven";
+import { suggest } from "./suggest.js";
 import { RE2JS } from "re2js";
 import type { PathSegment } from "../load/types.js";
 import { evaluateCelRule, type CelOutcome, type CelRule } from "./cel.js";
@@ -387,23 +387,6 @@ function convertErrors(errors: ErrorObject[], root: StructuralNode, basePath: Pa
 
 // ---------------------------------------------------------------------------------------------
 // Pruning (unknown fields)
-
-function suggest(name: string, candidates: Iterable<string>): string | undefined {
-  const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, "");
-  const n = norm(name);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = norm(c) === n ? 0 : leven(name, c);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(Math.max(name.length, best.length) / 3));
-  return bestDistance <= limit ? best : undefined;
-}
 
 function unknownFieldProblem(path: PathSegment[], root: StructuralNode, siblings: Iterable<string>): SchemaProblem {
   const name = String(path[path.length - 1]);

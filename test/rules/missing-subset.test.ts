@@ -65,6 +65,18 @@ spec:
 ${subsets.map((s) => `  - {name: ${s}, labels: {version: ${s}}}`).join("\n")}
 `;
 
+/** A Gateway `public` of namespace `ns` for the default ingress gateway, serving `hosts` on port 80. */
+const gatewayFor = (ns: string, hosts: string) => `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: ${ns}}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [${hosts}]
+`;
+
 /** A VirtualService routing `host` to `subset`; the `subset:` line is line 11 of this block. */
 const vs = (name: string, ns: string, hosts: string, host: string, subset: string, extra = "") => `---
 apiVersion: networking.istio.io/v1
@@ -211,16 +223,7 @@ spec:
 
   it("gateway proxies look DestinationRules up from their own namespace", async () => {
     const found = await run({
-      "a.yaml": service("web", "shop") + dr("web", "shop", "web", ["v1"], '\n  exportTo: ["."]') + `---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
-` + vs("edge", "shop", "shop.example.com", "web", "v1", "\n  gateways: [public]"),
+      "a.yaml": service("web", "shop") + dr("web", "shop", "web", ["v1"], '\n  exportTo: ["."]') + gatewayFor("shop", "shop.example.com") + vs("edge", "shop", "shop.example.com", "web", "v1", "\n  gateways: [public]"),
     });
     expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
     expect(found[0].message).toContain("clients in namespace istio-system (gateway istio-ingressgateway)");
@@ -244,16 +247,7 @@ spec:
   });
 
   it("a gateway proxy of the root namespace uses the service namespace's DestinationRule before the root namespace's exported ones", async () => {
-    const gateway = `---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
-`;
+    const gateway = gatewayFor("shop", "shop.example.com");
     const meshWide = `---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -281,16 +275,7 @@ spec:
     );
   });
   it("a match's short gateway name means the gateway of the VirtualService's namespace (as istiod resolves it)", async () => {
-    const gateway = (ns: string) => `---
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: ${ns}}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
-`;
+    const gateway = (ns: string) => gatewayFor(ns, '"*"');
     // Bound to edge/public only; the first route's match names "public", which here is shop/public.
     const edgeVs = (matchGateway: string) => `---
 apiVersion: networking.istio.io/v1
