@@ -12,15 +12,26 @@ export const SHARED = resolve(__dirname, "../../shared");
 export const HAS_SHARED = existsSync(join(SHARED, "README.md"));
 if (!HAS_SHARED) console.warn(`note: ${SHARED} is absent; tests that read the shared corpora are skipped`);
 
+/**
+ * Fixture directories of this test file. Removed by one hook registered while the file is collected: an
+ * `afterAll` registered from inside a running test is never called, which left hundreds of directories
+ * in the temporary directory per run.
+ */
+const fixtures = new Set<string>();
+afterAll(() => {
+  for (const dir of fixtures) rmSync(dir, { recursive: true, force: true });
+  fixtures.clear();
+});
+
 /** A throw-away directory of files, removed after the test file. */
 export function fixture(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), "mesh-lint-test-"));
+  fixtures.add(dir);
   for (const [name, content] of Object.entries(files)) {
     const path = join(dir, name);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   }
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
