@@ -23,6 +23,13 @@ export interface ClusterTls {
   provenance?: Provenance;
   /** For auto mTLS: the namespace- or mesh-level PeerAuthentication the inference used. */
   inferredFrom?: EffectiveMtls;
+  /**
+   * Set when the cluster has no `tls` of its own (a `portLevelSettings` entry without `tls` replaced
+   * the policy that had one) yet the DestinationRule's mode for the port marks its endpoints, as
+   * istiod's EDS does for auto mTLS: Istio mTLS to every endpoint when that mode is ISTIO_MUTUAL,
+   * plaintext to every endpoint otherwise (`mode` is then DISABLE; this keeps the mode written).
+   */
+  endpointsMarkedBy?: ClientTlsMode;
 }
 
 export interface Endpoint {

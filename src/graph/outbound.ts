@@ -146,40 +146,78 @@ function writtenExportTo(vs: VirtualServiceInfo): readonly string[] {
   return asArray(vs.resource.spec.exportTo).filter((v): v is string => typeof v === "string");
 }
 
-/** The resolved TLS of a DestinationRule's traffic policy for a port (and subset), with precedence. */
+/**
+ * The TLS of a DestinationRule's traffic policy for a service port (and subset), as istiod resolves it
+ * (`MergeSubsetTrafficPolicy`): a `portLevelSettings` entry for the port replaces its policy wholesale,
+ * so an entry without `tls` leaves the port to auto mTLS even when the policy above it sets one; a
+ * subset's policy (or its port-level entry) then overrides `tls` when it sets it, and its port-level
+ * entry always does. A `tls` block without `mode` is mode DISABLE (the enum's zero value): plaintext.
+ * Undefined when no `tls` applies (auto mTLS decides).
+ */
 export function clientTlsSetting(
   rule: EffectiveDestinationRule | undefined,
   port: number,
   subset: SubsetInfo | undefined,
 ): { mode: ClientTlsMode; provenance: Provenance; policy: Record<string, unknown> } | undefined {
   if (!rule) return undefined;
-  const candidates: { policy: Record<string, unknown> | undefined; path: (string | number)[]; owner: DestinationRuleInfo | undefined }[] = [];
-  const portLevel = (policy: Record<string, unknown> | undefined, base: (string | number)[]) => {
-    const list = asArray(policy?.portLevelSettings);
+  type Chosen = { policy: Record<string, unknown>; path: (string | number)[]; owner: DestinationRuleInfo | undefined };
+  /** The policy for the port: its port-level entry (wholesale) if it has one, else the policy itself. */
+  const forPort = (policy: Record<string, unknown>, path: (string | number)[], owner: DestinationRuleInfo | undefined): Chosen & { portLevel: boolean } => {
+    const list = asArray(policy.portLevelSettings);
     const index = list.findIndex((entry) => asRecord(asRecord(entry).port).number === port);
-    return index === -1 ? undefined : { policy: asRecord(list[index]), path: [...base, "portLevelSettings", index] };
+    return index === -1
+      ? { policy, path, owner, portLevel: false }
+      : { policy: asRecord(list[index]), path: [...path, "portLevelSettings", index], owner, portLevel: true };
   };
-  if (subset) {
-    const owner = rule.subsets.get(subset.name)?.rule;
-    const subsetPath = [...subset.provenance.path, "trafficPolicy"];
-    const level = portLevel(subset.trafficPolicy, subsetPath);
-    if (level) candidates.push({ ...level, owner });
-    candidates.push({ policy: subset.trafficPolicy, path: subsetPath, owner });
+  let chosen: Chosen | undefined;
+  if (rule.trafficPolicy?.policy) chosen = forPort(rule.trafficPolicy.policy, ["spec", "trafficPolicy"], rule.trafficPolicy.rule);
+  if (subset?.trafficPolicy) {
+    const level = forPort(subset.trafficPolicy, [...subset.provenance.path, "trafficPolicy"], rule.subsets.get(subset.name)?.rule);
+    if (level.portLevel || hasTls(level.policy)) chosen = level;
   }
-  if (rule.trafficPolicy) {
-    const base = ["spec", "trafficPolicy"];
-    const level = portLevel(rule.trafficPolicy.policy, base);
-    if (level) candidates.push({ ...level, owner: rule.trafficPolicy.rule });
-    candidates.push({ policy: rule.trafficPolicy.policy, path: base, owner: rule.trafficPolicy.rule });
+  if (!chosen?.owner || !hasTls(chosen.policy)) return undefined;
+  const found = tlsOf(chosen.policy, chosen.path, chosen.owner);
+  return found && { ...found, policy: chosen.policy };
+}
+
+/**
+ * The DestinationRule's TLS mode for a port as istiod's EDS reads it to mark endpoints for auto mTLS
+ * (`tlsModeForDestinationRule`): the subset's policy first, else the rule's; in each, a
+ * `portLevelSettings` entry for the port counts only when it sets `tls`, else the policy's own `tls`.
+ * Unlike {@link clientTlsSetting}, a port-level entry without `tls` does not hide the policy's.
+ */
+export function endpointTlsMode(
+  rule: EffectiveDestinationRule | undefined,
+  port: number,
+  subset: SubsetInfo | undefined,
+): { mode: ClientTlsMode; provenance: Provenance } | undefined {
+  if (!rule) return undefined;
+  const inPolicy = (policy: Record<string, unknown>, path: (string | number)[], owner: DestinationRuleInfo | undefined) => {
+    if (!owner) return undefined;
+    const list = asArray(policy.portLevelSettings);
+    const index = list.findIndex((entry) => asRecord(asRecord(entry).port).number === port && hasTls(asRecord(entry)));
+    const chosen = index !== -1 ? { policy: asRecord(list[index]), path: [...path, "portLevelSettings", index] } : hasTls(policy) ? { policy, path } : undefined;
+    return chosen && tlsOf(chosen.policy, chosen.path, owner);
+  };
+  if (subset?.trafficPolicy) {
+    const found = inPolicy(subset.trafficPolicy, [...subset.provenance.path, "trafficPolicy"], rule.subsets.get(subset.name)?.rule);
+    if (found) return found;
   }
-  for (const candidate of candidates) {
-    const tls = asRecord(candidate.policy?.tls);
-    const mode = asString(tls.mode);
-    if (candidate.owner && (mode === "DISABLE" || mode === "SIMPLE" || mode === "MUTUAL" || mode === "ISTIO_MUTUAL")) {
-      return { mode, provenance: { resource: candidate.owner.resource, path: [...candidate.path, "tls", "mode"] }, policy: candidate.policy ?? {} };
-    }
-  }
-  return undefined;
+  return rule.trafficPolicy ? inPolicy(rule.trafficPolicy.policy, ["spec", "trafficPolicy"], rule.trafficPolicy.rule) : undefined;
+}
+
+/** A policy's `tls` mode (absent: DISABLE, the enum's zero value) and where it is written. */
+function tlsOf(policy: Record<string, unknown>, path: (string | number)[], owner: DestinationRuleInfo): { mode: ClientTlsMode; provenance: Provenance } | undefined {
+  const written = asString(asRecord(policy.tls).mode);
+  const mode = written ?? "DISABLE";
+  if (mode !== "DISABLE" && mode !== "SIMPLE" && mode !== "MUTUAL" && mode !== "ISTIO_MUTUAL") return undefined;
+  return { mode, provenance: { resource: owner.resource, path: [...path, "tls", ...(written === undefined ? [] : ["mode"])] } };
+}
+
+/** Whether a traffic policy sets `tls` (a mapping; `tls:` with no value is unset). */
+function hasTls(policy: Record<string, unknown>): boolean {
+  const tls = policy.tls;
+  return tls !== null && typeof tls === "object" && !Array.isArray(tls);
 }
 
 /** The Envoy cluster type istiod gives a service: EDS for Kubernetes services, by resolution for ServiceEntries. */
@@ -198,9 +236,10 @@ function clusterType(service: MeshService): Cluster["type"] {
 }
 
 /**
- * A client cluster's TLS: the DestinationRule's explicit `tls` (subset port-level > subset > port-level
- * > top-level); else auto mTLS — plaintext for mesh-external services and services whose namespace- or
- * mesh-level PeerAuthentication is DISABLE, Istio mTLS otherwise (to endpoints with a sidecar).
+ * A client cluster's TLS: the DestinationRule's `tls` for the cluster ({@link clientTlsSetting}); else
+ * auto mTLS — plaintext for mesh-external services and services whose namespace- or mesh-level
+ * PeerAuthentication is DISABLE; else the DestinationRule's mode for the port marking every endpoint
+ * ({@link endpointTlsMode}), if it has one; else Istio mTLS to endpoints with a sidecar.
  */
 export function clusterTls(
   graph: MeshGraph,
@@ -214,7 +253,11 @@ export function clusterTls(
   if (!graph.mesh.enableAutoMtls) return { mode: "DISABLE", source: "none" };
   if (service.location === "MESH_EXTERNAL") return { mode: "DISABLE", source: "auto" };
   const inferred = graph.peerAuthentications.namespaceLevelMode(service.namespace);
-  return { mode: inferred.mode === "DISABLE" ? "DISABLE" : "ISTIO_MUTUAL", source: "auto", inferredFrom: inferred };
+  if (inferred.mode === "DISABLE") return { mode: "DISABLE", source: "auto", inferredFrom: inferred };
+  // Auto mTLS, but a DestinationRule mode the cluster does not use still decides every endpoint.
+  const marked = endpointTlsMode(rule, port, subset);
+  if (marked) return { mode: marked.mode === "ISTIO_MUTUAL" ? "ISTIO_MUTUAL" : "DISABLE", source: "destination-rule", provenance: marked.provenance, endpointsMarkedBy: marked.mode };
+  return { mode: "ISTIO_MUTUAL", source: "auto", inferredFrom: inferred };
 }
 
 /** Resolves a Service port's target to the workload's container port number. */

@@ -40,6 +40,8 @@ interface Finding {
   node: Provenance;
   host: string;
   mode: string;
+  /** The DestinationRule mode that marked the endpoints when the cluster itself has no tls (see ClusterTls). */
+  markedBy?: string;
   clients: Map<string, Client>;
   ports: Set<string>;
   /** Server workloads by the reason they refuse the client's traffic. */
@@ -59,7 +61,7 @@ export const mtlsMismatch: Rule = {
     inputs: ["DestinationRule", "PeerAuthentication", "Service", "ServiceEntry", "Sidecar", "VirtualService", "Gateway", "Namespace", "Deployment", "Pod", "WorkloadEntry"],
     messages: {
       plaintextToStrict:
-        `tls mode DISABLE makes {{clients}} send plaintext to {{host}} {{ports}}, but {{servers}}: the server's sidecar resets the connection and clients get ${RESET}. Remove this tls setting so that auto mTLS sends Istio mTLS, or set mode ISTIO_MUTUAL.`,
+        `{{setting}} makes {{clients}} send plaintext to {{host}} {{ports}}, but {{servers}}: the server's sidecar resets the connection and clients get ${RESET}. Remove this tls setting so that auto mTLS sends Istio mTLS, or set mode ISTIO_MUTUAL.`,
       inferredPlaintextToStrict:
         `mTLS mode DISABLE at {{level}} level makes auto mTLS send plaintext from {{clients}} to {{host}} {{ports}} (Istio infers a service's mode from namespace- and mesh-level policies only), but {{servers}}: the server's sidecar resets the connection and clients get ${RESET}. Set tls mode ISTIO_MUTUAL in a DestinationRule for {{host}}, or make the policies agree.`,
       noAutoMtlsToStrict:
@@ -96,6 +98,7 @@ export const mtlsMismatch: Rule = {
               node: outcome.node,
               host: service.hostname,
               mode: tls.mode,
+              markedBy: tls.endpointsMarkedBy,
               clients: new Map(),
               ports: new Set(),
               servers: new Map(),
@@ -120,6 +123,7 @@ export const mtlsMismatch: Rule = {
           ports: `${finding.ports.size === 1 ? "port" : "ports"} ${list([...finding.ports].sort(byNumber))}`,
           servers: serversText(finding),
           mode: finding.mode,
+          setting: settingText(finding),
           level: finding.level ?? "",
         },
         resource: finding.node.resource,
@@ -277,7 +281,7 @@ class ServerIndex {
   }
 }
 
-/** Every tls.mode a DestinationRule writes: top-level, port-level, per subset. */
+/** Every tls mode a DestinationRule writes (a tls block without mode: DISABLE): top-level, port-level, per subset. */
 function collectTlsModes(rule: DestinationRuleInfo, modes: Set<string>): void {
   addTlsModes(rule.trafficPolicy, modes);
   for (const subset of rule.subsets) addTlsModes(subset.trafficPolicy, modes);
@@ -285,14 +289,15 @@ function collectTlsModes(rule: DestinationRuleInfo, modes: Set<string>): void {
 
 function addTlsModes(policy: Record<string, unknown> | undefined, modes: Set<string>): void {
   if (!policy) return;
-  const mode = asString(readRecord(policy.tls).mode);
-  if (mode) modes.add(mode);
+  addTlsMode(policy.tls, modes);
   const settings = policy.portLevelSettings;
   if (!Array.isArray(settings)) return;
-  for (const setting of settings) {
-    const portMode = asString(readRecord(readRecord(setting).tls).mode);
-    if (portMode) modes.add(portMode);
-  }
+  for (const setting of settings) addTlsMode(readRecord(setting).tls, modes);
+}
+
+function addTlsMode(tls: unknown, modes: Set<string>): void {
+  if (tls === null || typeof tls !== "object" || Array.isArray(tls)) return;
+  modes.add(asString((tls as Record<string, unknown>).mode) ?? "DISABLE");
 }
 
 /**
@@ -434,4 +439,12 @@ function list(items: string[], max = 6): string {
 
 function byNumber(a: string, b: string): number {
   return parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b);
+}
+
+/** The client setting that sends plaintext, as the message names it. */
+function settingText(finding: Finding): string {
+  // A tls block without mode is mode DISABLE (the deciding node is then the block).
+  const written = finding.node.path.at(-1) === "tls" ? "tls without a mode (mode DISABLE, its default)" : `tls mode ${finding.markedBy ?? finding.mode}`;
+  if (!finding.markedBy || finding.markedBy === "DISABLE") return written;
+  return `${written}, which a portLevelSettings entry without tls leaves out of the cluster (auto mTLS then marks the endpoints plaintext, as this mode is not ISTIO_MUTUAL),`;
 }

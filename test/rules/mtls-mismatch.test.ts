@@ -82,6 +82,16 @@ ${body}---
 
 const STRICT_NS = pa("default", "prod", "  mtls: {mode: STRICT}\n");
 const DISABLE_DR = dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}\n");
+/** A VirtualService in prod sending all requests for reviews to its subset v1. */
+const ROUTE_TO_V1 = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: prod}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+`;
 const MUTUAL_DR = dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n");
 /** A Gateway for the default ingress gateway and a VirtualService sending the traffic for `host` to `service` in prod. */
 const ingressTo = (service: string, host: string) => `apiVersion: networking.istio.io/v1
@@ -267,6 +277,71 @@ describe(RULE, () => {
     expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: DISABLE}")}:13 plaintextToStrict`]);
   });
 
+  // istiod: a tls block's mode defaults to DISABLE; a portLevelSettings entry replaces the policy for
+  // the cluster (MergeSubsetTrafficPolicy), while EDS marks endpoints from the mode the rule has for
+  // the port (tlsModeForDestinationRule), where an entry without tls hides nothing.
+  it.each([
+    {
+      name: "a tls block without mode is DISABLE: plaintext to STRICT, at the block",
+      policy: "    tls: {sni: reviews.prod.svc.cluster.local}\n",
+      at: "tls: {sni:",
+      column: 5,
+      id: "plaintextToStrict",
+      text: "tls without a mode (mode DISABLE, its default) makes the sidecars in namespaces front and prod send plaintext",
+    },
+    {
+      name: "a port-level tls block without mode is DISABLE too",
+      policy: "    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n    - port: {number: 8080}\n      tls: {sni: reviews.prod.svc.cluster.local}\n",
+      at: "tls: {sni:",
+      column: 7,
+      id: "plaintextToStrict",
+      text: "tls without a mode (mode DISABLE, its default) makes",
+    },
+    {
+      name: "SIMPLE above a port-level entry without tls: the cluster falls back to auto mTLS, which marks the endpoints plaintext",
+      policy: "    tls: {mode: SIMPLE}\n    portLevelSettings:\n    - port: {number: 8080}\n      connectionPool: {tcp: {maxConnections: 10}}\n",
+      at: "tls: {mode: SIMPLE}",
+      column: 11,
+      id: "plaintextToStrict",
+      text: "tls mode SIMPLE, which a portLevelSettings entry without tls leaves out of the cluster (auto mTLS then marks the endpoints plaintext, as this mode is not ISTIO_MUTUAL), makes the sidecars",
+    },
+  ])("$name", async ({ policy, at, column, id, text }) => {
+    const yaml = app("reviews", "prod") + client("web", "front") + STRICT_NS + dr("reviews", "prod", `  host: reviews\n  trafficPolicy:\n${policy}`);
+    const { ids, texts } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, at)}:${column} ${id}`]);
+    expect(texts[0]).toContain(text);
+  });
+
+  it("ISTIO_MUTUAL above a port-level entry without tls still marks every endpoint for Istio mTLS, also without a sidecar", async () => {
+    const yaml = app("reviews", "prod", { inject: false }) + client("web", "front") +
+      dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n    - port: {number: 8080}\n      connectionPool: {tcp: {maxConnections: 10}}\n");
+    const { ids } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: ISTIO_MUTUAL}")}:11 istioMutualToPlaintext`]);
+  });
+
+  it("ISTIO_MUTUAL above a port-level entry without tls sends plaintext when the namespace policy is DISABLE (auto mTLS infers DISABLE)", async () => {
+    const yaml = app("reviews", "prod") + client("web", "front") + pa("default", "prod", "  mtls: {mode: DISABLE}\n") +
+      pa("w", "prod", "  selector: {matchLabels: {app: reviews}}\n  mtls: {mode: STRICT}\n") +
+      dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n    - port: {number: 8080}\n      connectionPool: {tcp: {maxConnections: 10}}\n");
+    const { ids } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "mtls: {mode: DISABLE}")}:10 inferredPlaintextToStrict`]);
+  });
+
+  it("ISTIO_MUTUAL without a port-level entry is the cluster's own: the namespace's DISABLE does not matter", async () => {
+    const yaml = app("reviews", "prod") + client("web", "front") + pa("default", "prod", "  mtls: {mode: DISABLE}\n") +
+      pa("w", "prod", "  selector: {matchLabels: {app: reviews}}\n  mtls: {mode: STRICT}\n") + MUTUAL_DR;
+    const { ids } = await run(yaml);
+    expect(ids).toEqual([]);
+  });
+
+  it("a subset's port-level entry without tls hides the subset's and the rule's tls from the cluster, but the subset's ISTIO_MUTUAL still marks the endpoints", async () => {
+    const yaml = app("reviews", "prod", { inject: false }) + client("web", "prod") +
+      dr("reviews", "prod", "  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}\n  subsets:\n  - name: v1\n    labels: {version: v1}\n    trafficPolicy:\n      tls: {mode: ISTIO_MUTUAL}\n      portLevelSettings:\n      - port: {number: 8080}\n        connectionPool: {tcp: {maxConnections: 10}}\n") +
+      ROUTE_TO_V1;
+    const { ids } = await run(yaml);
+    expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: ISTIO_MUTUAL}")}:13 istioMutualToPlaintext`]);
+  });
+
   it("the root namespace's default Sidecar with ./* lets each namespace's sidecars see their own namespace", async () => {
     const rootSidecar = `apiVersion: networking.istio.io/v1
 kind: Sidecar
@@ -285,15 +360,7 @@ spec:
   it("a subset's tls, for the subset a route uses", async () => {
     const yaml = app("reviews", "prod", { inject: false }) + client("web", "prod") +
       dr("reviews", "prod", "  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n    trafficPolicy:\n      tls: {mode: ISTIO_MUTUAL}\n") +
-      `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: prod}
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - destination: {host: reviews, subset: v1}
-`;
+      ROUTE_TO_V1;
     const { ids } = await run(yaml);
     expect(ids).toEqual([`${lineOf(yaml, "tls: {mode: ISTIO_MUTUAL}")}:13 istioMutualToPlaintext`]);
   });
