@@ -9,7 +9,8 @@ import { ruleUrl, type Rule, type RuleContext } from "./types.js";
  * Service or ServiceEntry visible to the VirtualService's proxies provides, ports that do not exist
  * on the destination service, multi-port services addressed without a port (Istio's
  * `virtualservice.DestinationHostAnalyzer`: IST0101, IST0112), and gateway routes that bypass the
- * subsets the mesh VirtualService of the same host routes to (IST0140).
+ * subsets the mesh VirtualService of the same host routes to (IST0140). Unlike the analyzer, a host
+ * that only a wildcard ServiceEntry host covers is reported too: istiod has no cluster for it.
  */
 export const unknownDestinationHost: Rule = {
   meta: {
@@ -30,6 +31,8 @@ export const unknownDestinationHost: Rule = {
         '{{what}} "{{host}}" names no port, but {{service}} exposes several ({{ports}}); set destination.port.number to pick one',
       notVisibleToGateway:
         '{{what}} "{{host}}" is not exported to namespace {{namespace}}, where the proxies of gateway {{gateway}} run: they have no cluster for it and answer 503 (NC); export {{service}} to {{namespace}}',
+      wildcardOnly:
+        '{{what}} "{{host}}" is covered only by the wildcard host "{{wildcard}}" of {{service}}: istiod names a route\'s cluster after the exact destination host, but builds clusters per ServiceEntry host, so the proxies have no cluster for "{{host}}" and answer 503 (NC). Add "{{host}}" to the hosts of a ServiceEntry (istioctl analyze accepts the wildcard match)',
       subsetBypassed:
         'Gateway traffic routed here goes to every endpoint of "{{host}}": the subsets that VirtualService {{meshVirtualService}} routes this host to apply to sidecars only, not to requests through {{gateways}}; name a subset here if gateway traffic should follow them',
     },
@@ -49,6 +52,16 @@ export const unknownDestinationHost: Rule = {
         const service = visibleService(graph, destination.host, namespaces);
         if (!service) {
           reportUnknownHost(context, vs, destination, what, namespaces);
+          return;
+        }
+        if (service.hostname !== destination.host) {
+          // Only a wildcard ServiceEntry host covers it: no cluster bears the destination's name.
+          context.report({
+            messageId: "wildcardOnly",
+            data: { what, host: destination.hostWritten, wildcard: service.hostname, service: describe(service) },
+            resource: vs.resource,
+            path: [...destination.provenance.path, "host"],
+          });
           return;
         }
         checkPort(context, vs, destination, what, service);

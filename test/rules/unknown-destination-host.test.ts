@@ -46,7 +46,7 @@ const at = (line: number, column: number, rest: string) => `${line + BASE}:${col
 describe(RULE, () => {
   const valid: [string, string][] = [
     [
-      "short name, FQDN, wildcard ServiceEntry, ServiceEntry exported to the namespace, mirrors",
+      "short name, FQDN, the wildcard host of a ServiceEntry, ServiceEntry exported to the namespace, mirrors",
       `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: ok, namespace: default}
@@ -62,7 +62,6 @@ spec:
   tls:
   - match: [{sniHosts: [a.eu.example.com]}]
     route:
-    - destination: {host: a.eu.example.com}
     - destination: {host: "*.eu.example.com"}
   tcp:
   - route:
@@ -145,6 +144,24 @@ spec:
         at(11, 21, "unknownHost IST0101"),
         at(14, 21, "unknownHost IST0101"),
       ],
+    ],
+    [
+      // istioctl analyze accepts these (IST0101 matches wildcards); istiod has no cluster named after them.
+      "hosts only a wildcard ServiceEntry host covers (no istioCode: the analyzer does not report them)",
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: wild, namespace: default}
+spec:
+  hosts: [a.eu.example.com]
+  tls:
+  - match: [{sniHosts: [a.eu.example.com]}]
+    route:
+    - destination: {host: a.eu.example.com}
+  tcp:
+  - route:
+    - destination: {host: "*.b.eu.example.com"}
+`,
+      [at(9, 21, "wildcardOnly -"), at(12, 21, "wildcardOnly -")],
     ],
     [
       "ServiceEntry private to another namespace",
