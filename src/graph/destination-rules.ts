@@ -227,23 +227,23 @@ export class DestinationRuleIndex {
     clientLabels: Readonly<Record<string, string>> | undefined,
   ): EffectiveDestinationRule | undefined {
     const root = this.rootNamespace;
+    // The first namespace with a rule for the host decides, even when none of its rules applies to
+    // this client (null: only rules with a workload selector that does not select it): istiod then
+    // gives the client no DestinationRule, it does not look further.
+    let found: EffectiveDestinationRule | null | undefined;
     if (clientNamespace === root) {
       // Proxies of the root namespace (the default ingress gateway's) look first at its rules exported
       // nowhere else only; its other rules come after the service namespace's (istiod's
       // rootNamespaceLocal), so a mesh-wide `*.local` rule there does not hide the service's rule.
-      return (
-        this.inNamespace(root, host, root, "client", clientLabels, "private") ??
-        this.inNamespace(serviceNamespace, host, root, serviceNamespace === root ? "root" : "service", clientLabels, "exported") ??
-        (serviceNamespace !== root ? this.inNamespace(root, host, root, "root", clientLabels, "exported") : undefined)
-      );
+      found = this.inNamespace(root, host, root, "client", clientLabels, "private");
+      if (found === undefined) found = this.inNamespace(serviceNamespace, host, root, serviceNamespace === root ? "root" : "service", clientLabels, "exported");
+      if (found === undefined && serviceNamespace !== root) found = this.inNamespace(root, host, root, "root", clientLabels, "exported");
+      return found ?? undefined;
     }
-    return (
-      this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, "local") ??
-      (serviceNamespace !== clientNamespace
-        ? this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, "exported")
-        : undefined) ??
-      (root !== serviceNamespace ? this.inNamespace(root, host, clientNamespace, "root", clientLabels, "exported") : undefined)
-    );
+    found = this.inNamespace(clientNamespace, host, clientNamespace, "client", clientLabels, "local");
+    if (found === undefined && serviceNamespace !== clientNamespace) found = this.inNamespace(serviceNamespace, host, clientNamespace, "service", clientLabels, "exported");
+    if (found === undefined && root !== serviceNamespace) found = this.inNamespace(root, host, clientNamespace, "root", clientLabels, "exported");
+    return found ?? undefined;
   }
 
   private inNamespace(
@@ -253,16 +253,17 @@ export class DestinationRuleIndex {
     scope: EffectiveDestinationRule["scope"],
     clientLabels: Readonly<Record<string, string>> | undefined,
     pool: RulePool,
-  ): EffectiveDestinationRule | undefined {
+  ): EffectiveDestinationRule | null | undefined {
     const matching = this.matchingIn(namespace, host);
     // Most specific host: an exact match, else the longest wildcard (the first of equals). istiod
-    // picks it among the rules a namespace exports before looking at whom they are exported to.
+    // picks it among the rules a namespace exports before looking at whom they are exported to, and
+    // among all of a namespace's own rules before looking at their workload selectors.
     let best: DestinationRuleInfo | undefined;
     let sameHost = 0;
     // Indexed loops: they run before the code is optimized, where `for...of` allocates per step.
     for (let i = 0; i < matching.length; i++) {
       const rule = matching[i];
-      if (!inPool(rule, pool) || !selects(rule, clientLabels)) continue;
+      if (!inPool(rule, pool)) continue;
       if (!best || specificity(rule.host, host) > specificity(best.host, host)) [best, sameHost] = [rule, 0];
       if (rule.host === best.host) sameHost++;
     }
@@ -273,7 +274,8 @@ export class DestinationRuleIndex {
     for (let i = 0; i < matching.length; i++) if (matching[i].host === best.host && inPool(matching[i], pool)) rules.push(matching[i]);
     // One rule has that host (the usual case): its result alone, built once per scope.
     if (rules.length === 1) {
-      return pool !== "exported" || exportedTo(writtenExportTo(best), clientNamespace) ? this.merge([best], scope, namespace) : undefined;
+      if (pool === "exported") return exportedTo(writtenExportTo(best), clientNamespace) ? this.merge([best], scope, namespace) : undefined;
+      return !best.workloadSelector || (best.namespace === clientNamespace && selects(best, clientLabels)) ? this.merge([best], scope, namespace) : null;
     }
     let chosen: DestinationRuleInfo[] | undefined;
     for (const entry of consolidate(rules)) {
@@ -285,7 +287,9 @@ export class DestinationRuleIndex {
         break;
       }
     }
-    return chosen ? this.merge(chosen, scope, namespace) : undefined;
+    if (chosen) return this.merge(chosen, scope, namespace);
+    // The exported rules of a namespace decide only when one is exported to the client.
+    return pool === "exported" ? undefined : null;
   }
 
   /** The result of merged rules (of one namespace, for one host) in a scope: one object for the same rules. */

@@ -78,7 +78,7 @@ function plainLookup(
     const specificity = (h: string) => (h === host ? Infinity : h.length);
     let best: string | undefined;
     for (const [h, entries] of byHost) {
-      if (!hostMatches(h, host) || !entries.some((e) => e.rules.some((r) => selectsClient(r.workloadSelector)))) continue;
+      if (!hostMatches(h, host) || entries.length === 0) continue;
       if (best === undefined || specificity(h) > specificity(best)) best = h;
     }
     if (best === undefined) return undefined;
@@ -92,7 +92,8 @@ function plainLookup(
         break;
       }
     }
-    if (!chosen) return undefined;
+    // A namespace's own rules decide even when none applies to the client (null); exported ones do not.
+    if (!chosen) return kind === "exported" ? undefined : null;
     const subsets: string[] = [];
     for (const rule of chosen) for (const subset of rule.subsets) if (!subsets.includes(subset.name)) subsets.push(subset.name);
     return {
@@ -104,18 +105,23 @@ function plainLookup(
       trafficPolicy: chosen.find((rule) => rule.trafficPolicy)?.resource.key,
     };
   };
-  if (clientNamespace === root) {
-    return (
-      inNamespace(root, "client", "private") ??
-      inNamespace(serviceNamespace, serviceNamespace === root ? "root" : "service", "exported") ??
-      (serviceNamespace !== root ? inNamespace(root, "root", "exported") : undefined)
-    );
+  const steps =
+    clientNamespace === root
+      ? [
+          () => inNamespace(root, "client", "private"),
+          () => inNamespace(serviceNamespace, serviceNamespace === root ? "root" : "service", "exported"),
+          () => (serviceNamespace !== root ? inNamespace(root, "root", "exported") : undefined),
+        ]
+      : [
+          () => inNamespace(clientNamespace, "client", "local"),
+          () => (serviceNamespace !== clientNamespace ? inNamespace(serviceNamespace, "service", "exported") : undefined),
+          () => (root !== serviceNamespace ? inNamespace(root, "root", "exported") : undefined),
+        ];
+  for (const step of steps) {
+    const found = step();
+    if (found !== undefined) return found ?? undefined;
   }
-  return (
-    inNamespace(clientNamespace, "client", "local") ??
-    (serviceNamespace !== clientNamespace ? inNamespace(serviceNamespace, "service", "exported") : undefined) ??
-    (root !== serviceNamespace ? inNamespace(root, "root", "exported") : undefined)
-  );
+  return undefined;
 }
 
 function summary(rule: EffectiveDestinationRule | undefined) {

@@ -188,6 +188,36 @@ spec:
     );
   });
 
+  it("a client namespace whose only DestinationRule for the host selects other workloads: its other clients get none (istiod does not look further)", async () => {
+    const client = (name: string) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: frontend}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: app, image: example/${name}}]}
+`;
+    const found = await run({
+      "a.yaml": service("reviews", "backend") + dr("reviews", "backend", "reviews", ["v1"]) + client("web") +
+        `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-batch, namespace: frontend}
+spec:
+  host: reviews.backend.svc.cluster.local
+  workloadSelector: {matchLabels: {app: batch}}
+  trafficPolicy: {connectionPool: {tcp: {maxConnections: 5}}}
+` +
+        vs("reviews", "backend", "reviews", "reviews", "v1"),
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
+    expect(found[0].message).toContain(
+      'Destination subset "v1" of "reviews" does not exist for clients in namespace frontend: no DestinationRule for the host applies there (DestinationRule frontend/reviews-batch applies only to workloads labelled app=batch)',
+    );
+  });
+
   it("a DestinationRule in a third namespace, and a short host naming another namespace's service", async () => {
     const found = await run({
       "a.yaml": service("reviews", "default") + service("reviews", "other") + dr("reviews", "other", "reviews", ["v1"]) +
