@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import leven from "leven";
+import { suggest } from "./suggest.js";
 import type { Ajv, ValidateFunction } from "ajv";
 import {
   AJV_FORMATS,
@@ -288,7 +288,7 @@ export class SchemaRegistry {
     if (!def) {
       if (!this.ownsGroup(group)) return [];
       const kinds = new Set<string>([...(this.runtimeKinds.get(group)?.keys() ?? []), ...(this.bundled().get(group)?.keys() ?? [])]);
-      const hint = closest(kind, kinds);
+      const hint = suggest(kind, kinds);
       return [
         {
           path: ["kind"],
@@ -312,17 +312,4 @@ export class SchemaRegistry {
     }
     return validator.validate(object);
   }
-}
-
-function closest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = c.toLowerCase() === name.toLowerCase() ? 0 : leven(name, c);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
