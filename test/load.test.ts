@@ -57,6 +57,30 @@ describe("loading: documents and what is skipped", () => {
   });
 });
 
+describe("loading: values as the API server's YAML reader (go-yaml) reads them", () => {
+  const se = (addresses: string) => `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\nspec:\n  hosts: [x.example.com]\n  addresses: ${addresses}\n`;
+  const cases: { name: string; text: string; addresses: unknown }[] = [
+    // YAML 1.2 ends a plain scalar at `:` before `,` or `]` inside a flow collection; go-yaml does not.
+    { name: "IPv6 addresses ending in :: in a flow sequence are strings", text: se("[1.2.3.4, 2001:db8::, fd00::]"), addresses: ["1.2.3.4", "2001:db8::", "fd00::"] },
+    { name: "spaces around the item", text: se("[ fd00::,  ::1 ]"), addresses: ["fd00::", "::1"] },
+    { name: "a space after the last colon makes it a pair for both", text: se("[fd00:: , 2001:db8::]"), addresses: [{ "fd00:": null }, "2001:db8::"] },
+    { name: "quoted, as written", text: se('["2001:db8::"]'), addresses: ["2001:db8::"] },
+    { name: "a flow pair with a space after the colon stays a mapping", text: se("[fd00: ]"), addresses: [{ fd00: null }] },
+    { name: "a flow mapping stays a mapping", text: se("[{fd00:}]"), addresses: [{ fd00: null }] },
+    { name: "in a block sequence, both read a mapping", text: se("\n  - 2001:db8::"), addresses: [{ "2001:db8:": null }] },
+  ];
+  it.each(cases)("$name", ({ text, addresses }) => {
+    const file = parseSource("x.yaml", text, "lint");
+    expect(file.problems).toEqual([]);
+    expect((file.documents[0].value.spec as Record<string, unknown>).addresses).toEqual(addresses);
+  });
+  it("the recovering parse (after an error elsewhere in the file) reads them alike", () => {
+    const file = parseSource("x.yaml", `${se("[2001:db8::]")}---\nkind: [\n`, "lint");
+    expect(file.problems).toHaveLength(1);
+    expect((file.documents[0].value.spec as Record<string, unknown>).addresses).toEqual(["2001:db8::"]);
+  });
+});
+
 describe("loading: bad input gets a clear message at a position, and other documents survive", () => {
   const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"]
     .concat(Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`))

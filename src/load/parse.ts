@@ -44,6 +44,7 @@ export function parseSource(path: string, text: string, role: SourceRole): Sourc
   if (values && (!text.includes("&") || !containsAliasBomb(values))) {
     const spans = documentSpans(text);
     if (spans.length === values.length) {
+      if (COLON_BEFORE_FLOW_INDICATOR.test(text)) values = values.map((value) => keepFlowColons(value, text));
       values.forEach((value, index) => classify(file, index, value, spans[index]));
       return file;
     }
@@ -105,6 +106,42 @@ export function documentSpans(text: string): Span[] {
   }
   close(starts.length);
   return spans;
+}
+
+/** A `:` right after a plain scalar's character and right before `,` or `]` (see {@link keepFlowColons}). */
+const COLON_BEFORE_FLOW_INDICATOR = /[^\s,[\]{}]:[,\]]/;
+
+/**
+ * Reads `[1.2.3.4, 2001:db8::]` as kubectl does. Inside a flow collection, YAML 1.2 (js-yaml, `yaml`)
+ * ends a plain scalar at a `:` followed by `,`, `]` or `}` and reads the item as a one-pair mapping
+ * (`{"2001:db8:": null}`); the API server's YAML reader (go-yaml, through sigs.k8s.io/yaml) ends it
+ * only at a `:` followed by a space, so the item is the string `2001:db8::`. A sequence item that is
+ * such a mapping, written that way in the text, becomes that string again. (In block sequences both
+ * read `- 2001:db8::` as a mapping.)
+ */
+function keepFlowColons(value: unknown, text: string): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (item !== null && typeof item === "object" && !Array.isArray(item)) {
+        const keys = Object.keys(item);
+        if (keys.length === 1 && (item as Record<string, unknown>)[keys[0]] === null && keys[0] !== "") {
+          const written = `${keys[0]}:`;
+          // As a flow sequence's item: after `[` or `,`, right before `,` or `]` (`a: ,` and `{a:}` are
+          // mappings for both readers).
+          if (new RegExp(`[[,]\\s*${written.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[,\\]]`).test(text)) {
+            value[i] = written;
+            continue;
+          }
+        }
+      }
+      keepFlowColons(item, text);
+    }
+    return value;
+  }
+  for (const key in value as Record<string, unknown>) keepFlowColons((value as Record<string, unknown>)[key], text);
+  return value;
 }
 
 /** Shared references (YAML aliases) whose expansion would be huge. */
@@ -216,6 +253,7 @@ function parseSlowly(file: SourceFile): void {
       file.problems.push(fatal(file.text, from, `This document is nested deeper than ${MAX_DEPTH} levels; it is skipped`));
       return;
     }
+    if (COLON_BEFORE_FLOW_INDICATOR.test(file.text)) value = keepFlowColons(value, file.text);
     classify(file, index, value, span);
   });
 }
