@@ -74,6 +74,43 @@ describe("loading: values as the API server's YAML reader (go-yaml) reads them",
     expect(file.problems).toEqual([]);
     expect((file.documents[0].value.spec as Record<string, unknown>).addresses).toEqual(addresses);
   });
+  // Scalars as go-yaml v2 (YAML 1.1) resolves them, which the API server decodes: not YAML 1.2's.
+  const scalars: { written: string; value: unknown }[] = [
+    { written: "yes", value: true },
+    { written: "No", value: false },
+    { written: "on", value: true },
+    { written: "OFF", value: false },
+    { written: "y", value: true },
+    { written: "n", value: false },
+    { written: "0644", value: 420 },
+    { written: "0x1F", value: 31 },
+    { written: "0o17", value: 15 },
+    { written: "0b11", value: 3 },
+    { written: "1_000", value: 1000 },
+    { written: "1e3", value: 1000 },
+    { written: "08", value: 8 },
+    { written: "-.5", value: -0.5 },
+    { written: "1:20", value: "1:20" },
+    { written: "2001-12-14", value: "2001-12-14" },
+    { written: "~", value: null },
+    { written: "'yes'", value: "yes" },
+    { written: "12abc", value: "12abc" },
+  ];
+  it.each(scalars)("$written is read as $value, by the fast and the recovering parse", ({ written, value }) => {
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  v: ${written}\n`;
+    const fast = parseSource("x.yaml", text, "lint");
+    const slow = parseSource("x.yaml", `${text}---\nkind: [\n`, "lint");
+    expect(slow.problems).toHaveLength(1);
+    for (const file of [fast, slow]) expect((file.documents[0].value.data as Record<string, unknown>).v).toEqual(value);
+  });
+  it("merge keys merge, and a plain key like yes is the string the API server sees (true)", () => {
+    const text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: &l {app: a}\n  annotations:\n    <<: *l\n    b: x\ndata:\n  yes: a\n";
+    for (const file of [parseSource("x.yaml", text, "lint"), parseSource("x.yaml", `${text}---\nkind: [\n`, "lint")]) {
+      const value = file.documents[0].value as { metadata: { annotations: unknown }; data: unknown };
+      expect(value.metadata.annotations).toEqual({ app: "a", b: "x" });
+      expect(value.data).toEqual({ true: "a" });
+    }
+  });
   it("the recovering parse (after an error elsewhere in the file) reads them alike", () => {
     const file = parseSource("x.yaml", `${se("[2001:db8::]")}---\nkind: [\n`, "lint");
     expect(file.problems).toHaveLength(1);

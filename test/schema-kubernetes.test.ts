@@ -26,6 +26,7 @@ const valid: [string, O][] = [
   ["cronjob", { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "c" }, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } } }],
   ["namespace", { apiVersion: "v1", kind: "Namespace", metadata: { name: "bookinfo", labels: { "istio-injection": "enabled" } } }],
   ["configmap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "istio.v1" }, data: {} }],
+  ["configmap with string data and annotations", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", annotations: { a: "yes" } }, data: { enabled: "true", empty: null } }],
   ["endpointslice", { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "s" }, addressType: "IPv4", ports: [{ name: "http", port: 80 }], endpoints: [{ addresses: ["10.0.0.1"] }] }],
   ["endpoints", { apiVersion: "v1", kind: "Endpoints", metadata: { name: "e" }, subsets: [{ addresses: [{ ip: "10.0.0.1" }], ports: [{ port: 80 }] }] }],
   ["unknown kind ignored", { apiVersion: "v1", kind: "Secret", metadata: { name: "BAD NAME" } }],
@@ -62,6 +63,11 @@ const invalid: Invalid[] = [
   { name: "namespace name", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "my.ns" } }, message: 'metadata.name: Invalid value: "my.ns": a lowercase RFC 1123 label', path: ["metadata", "name"] },
   { name: "endpointslice address", object: { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "s" }, addressType: "IPv4", endpoints: [{ addresses: ["fd00::1"] }] }, message: "must be a valid IPv4 address", path: ["endpoints", 0, "addresses", 0] },
   { name: "endpoints port name required", object: { apiVersion: "v1", kind: "Endpoints", metadata: { name: "e" }, subsets: [{ ports: [{ port: 80, name: "a" }, { port: 81 }] }] }, message: "subsets[0].ports[1].name: Required value", path: ["subsets", 0, "ports", 1, "name"] },
+  { name: "annotation value not a string (yes read as true)", object: { ...deploy({ selector: { matchLabels: { app: "reviews" } }, template: pod }), metadata: { name: "reviews", annotations: { "sidecar.istio.io/inject": true } } }, message: "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.annotations of type string", path: ["metadata", "annotations", "sidecar.istio.io/inject"] },
+  { name: "configmap data value not a string", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { enabled: true } }, message: "json: cannot unmarshal bool into Go struct field ConfigMap.data of type string", path: ["data", "enabled"] },
+  { name: "configmap data not a map", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: ["a"] }, message: "json: cannot unmarshal array into Go struct field ConfigMap.data of type map[string]string", path: ["data"] },
+  { name: "label value not a string", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "n", labels: { "istio-injection": true } } }, message: "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string", path: ["metadata", "labels", "istio-injection"] },
+  { name: "name not a string", object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: 42 } }, message: "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string", path: ["metadata", "name"] },
   { name: "selector expression values", object: deploy({ selector: { matchExpressions: [{ key: "app", operator: "In" }] }, template: pod }), message: "spec.selector.matchExpressions[0].values: Required value", path: ["spec", "selector", "matchExpressions", 0, "values"] },
 ];
 

@@ -1,6 +1,6 @@
 import type { Document, Node, Pair } from "yaml";
-import { yamlModule } from "./lazy.js";
-import { EVENT_ID, SCALAR_STYLE, getScalarValue, load, parseEvents, type Event, type ScalarEvent } from "./js-yaml.js";
+import { KUBERNETES_YAML_OPTIONS, yamlModule } from "./lazy.js";
+import { EVENT_ID, KUBERNETES_SCHEMA, SCALAR_STYLE, getScalarValue, load, parseEvents, type Event, type ScalarEvent } from "./js-yaml.js";
 import type { NodePath, SourceFile, Span } from "./types.js";
 import { lineStarts, spanAt } from "./text.js";
 
@@ -164,14 +164,17 @@ function child(text: string, node: RangeNode, segment: string | number): { value
   return undefined;
 }
 
-/** A mapping key as the loaded object spells it: plain keys resolved as js-yaml does (`80` → "80", `~` → "null"). */
+/**
+ * A mapping key as the loaded object spells it: plain keys resolved as the load does (`80` → "80",
+ * `~` → "null", `yes` → "true", see `KUBERNETES_SCHEMA`).
+ */
 function keyString(text: string, event: ScalarEvent): string {
   const value = getScalarValue(text, event);
   if (event.style !== SCALAR_STYLE.PLAIN) return value;
-  const plainString = /^[A-Za-z_$][\w$./-]*$/.test(value) && !/^(true|false|null)$/i.test(value);
+  const plainString = /^[A-Za-z_$][\w$./-]*$/.test(value) && !/^(true|false|null|y|n|yes|no|on|off)$/i.test(value);
   if (plainString) return value;
   try {
-    return String(load(value));
+    return String(load(value, { schema: KUBERNETES_SCHEMA }));
   } catch {
     return value;
   }
@@ -181,7 +184,7 @@ function keyString(text: string, event: ScalarEvent): string {
 function yamlRangeTrees(text: string): (RangeNode | null)[] | null {
   let documents: Document.Parsed[];
   try {
-    documents = yamlModule().parseAllDocuments(text, { keepSourceTokens: false, uniqueKeys: false }) as Document.Parsed[];
+    documents = yamlModule().parseAllDocuments(text, { keepSourceTokens: false, uniqueKeys: false, ...KUBERNETES_YAML_OPTIONS }) as Document.Parsed[];
   } catch {
     return null;
   }

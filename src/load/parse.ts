@@ -1,6 +1,6 @@
-import { loadAll, YAMLException } from "./js-yaml.js";
+import { KUBERNETES_SCHEMA, loadAll, YAMLException } from "./js-yaml.js";
 import type { Document } from "yaml";
-import { yamlModule } from "./lazy.js";
+import { KUBERNETES_YAML_OPTIONS, yamlModule } from "./lazy.js";
 import type { LoadProblem, SkippedDocument, SourceDocument, SourceFile, SourceRole, Span } from "./types.js";
 import { lineStarts, spanAt } from "./text.js";
 
@@ -35,7 +35,7 @@ export function parseSource(path: string, text: string, role: SourceRole): Sourc
   }
   let values: unknown[] | undefined;
   try {
-    values = loadAll(text, { filename: path, maxAliases: MAX_ALIASES, maxDepth: MAX_DEPTH } as never) as unknown[];
+    values = loadAll(text, { filename: path, schema: KUBERNETES_SCHEMA, maxAliases: MAX_ALIASES, maxDepth: MAX_DEPTH } as never) as unknown[];
   } catch (error) {
     if (!(error instanceof YAMLException) && !(error instanceof RangeError)) throw error;
     values = undefined;
@@ -208,7 +208,7 @@ function parseSlowly(file: SourceFile): void {
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    documents = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, ...KUBERNETES_YAML_OPTIONS }) as Document.Parsed[];
   } catch (error) {
     file.problems.push(fatal(file.text, 0, `The file could not be parsed: ${(error as Error).message}`));
     return;

@@ -1,4 +1,4 @@
-import { load, loadAll } from "../load/js-yaml.js";
+import { KUBERNETES_SCHEMA, load, loadAll } from "../load/js-yaml.js";
 import { asRecord, asString } from "./resource.js";
 
 /** Which Istio installation mesh-lint assumes when the input holds none. */
@@ -50,7 +50,7 @@ export const DEFAULT_MESH: MeshSettings = {
 export function parseMeshConfig(text: string, base: MeshSettings = DEFAULT_MESH, source?: string): MeshSettings {
   let value: unknown;
   try {
-    value = loadAll(text)[0];
+    value = loadAll(text, { schema: KUBERNETES_SCHEMA })[0];
   } catch (error) {
     throw new Error(`the mesh config is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }
@@ -60,7 +60,7 @@ export function parseMeshConfig(text: string, base: MeshSettings = DEFAULT_MESH,
     const embedded = asString(data.mesh);
     if (embedded === undefined) throw new Error("the ConfigMap has no data.mesh key holding a MeshConfig");
     try {
-      mesh = asRecord(load(embedded));
+      mesh = asRecord(load(embedded, { schema: KUBERNETES_SCHEMA }));
     } catch (error) {
       throw new Error(`data.mesh of the ConfigMap is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
     }

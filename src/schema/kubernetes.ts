@@ -13,6 +13,7 @@ import {
   labelValueErrors,
   qualifiedNameErrors,
 } from "./names.js";
+import { goKind, objectMetaTypeProblems } from "./structural-meta.js";
 
 export { dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, ianaSvcNameErrors };
 
@@ -83,6 +84,7 @@ const PROTOCOLS = ["SCTP", "TCP", "UDP"];
 // Kinds
 
 function metadataChecks(r: Report, object: Obj, nameFormat: "label" | "subdomain" | "1035"): void {
+  r.list.push(...objectMetaTypeProblems(object.metadata));
   const md = obj(object.metadata);
   if (!md) return;
   const name = md.name;
@@ -96,6 +98,22 @@ function metadataChecks(r: Report, object: Obj, nameFormat: "label" | "subdomain
     for (const e of dns1123LabelErrors(md.namespace)) r.invalid(["metadata", "namespace"], md.namespace, e);
   }
   labelMap(r, md.labels, ["metadata", "labels"]);
+}
+
+/** ConfigMap `data` values are strings: `enabled: yes` or `port: 80` there fails to decode (quote them). */
+function configMapChecks(r: Report, object: Obj): void {
+  for (const field of ["data", "binaryData"] as const) {
+    const map = object[field];
+    if (map === undefined || map === null) continue;
+    if (!obj(map)) {
+      r.list.push({ path: [field], severity: 2, source: "apiserver", message: `json: cannot unmarshal ${goKind(map)} into Go struct field ConfigMap.${field} of type map[string]${field === "data" ? "string" : "[]uint8"}` });
+      continue;
+    }
+    for (const [key, value] of Object.entries(map as Obj)) {
+      if (value === null || typeof value === "string") continue;
+      r.list.push({ path: [field, key], severity: 2, source: "apiserver", message: `json: cannot unmarshal ${goKind(value)} into Go struct field ConfigMap.${field} of type ${field === "data" ? "string" : "[]uint8"}` });
+    }
+  }
 }
 
 const SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
@@ -307,6 +325,7 @@ export function kubernetesProblems(object: Record<string, unknown>): SchemaProbl
         case "ConfigMap":
           metadataChecks(r, object, "subdomain");
           if (kind === "Endpoints") endpointsChecks(r, object);
+          if (kind === "ConfigMap") configMapChecks(r, object);
           break;
       }
     } else if (group === "apps" && ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(kind)) {

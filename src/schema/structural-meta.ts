@@ -29,7 +29,8 @@ export const OBJECT_META_FIELDS: ReadonlyMap<string, "string" | "integer" | "map
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
-function goKind(value: unknown): string {
+/** A JSON value's kind as Go's JSON decoder names it in its errors. */
+export function goKind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "object") return "object";
@@ -48,6 +49,52 @@ function decodeError(path: PathSegment[], field: string, value: unknown, want: s
 
 function q(value: string): string {
   return JSON.stringify(value);
+}
+
+/**
+ * What decoding `metadata` into ObjectMeta rejects (JSON of the wrong type for a field, a label or an
+ * annotation value that is not a string) and its unknown fields: the part of {@link objectMetaProblems}
+ * that holds for every kind, built-in ones included, whose other metadata rules differ by kind.
+ */
+export function objectMetaTypeProblems(metadata: unknown): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) return problems;
+  const meta = metadata as Record<string, unknown>;
+  fieldTypeProblems(meta, problems);
+  for (const field of ["labels", "annotations"] as const) {
+    const map = meta[field];
+    if (!map || typeof map !== "object" || Array.isArray(map)) continue;
+    for (const [key, value] of Object.entries(map as Record<string, unknown>)) {
+      if (value !== null && typeof value !== "string") problems.push(decodeError(["metadata", field, key], `metadata.${field}`, value, "string"));
+    }
+  }
+  return problems;
+}
+
+/** Each ObjectMeta field whose JSON type does not decode; unknown fields to `unknownField`, else warned about. */
+function fieldTypeProblems(meta: Record<string, unknown>, problems: SchemaProblem[], unknownField?: (key: string) => void): void {
+  const base: PathSegment[] = ["metadata"];
+  for (const key of Object.keys(meta)) {
+    const value = meta[key];
+    const kind = OBJECT_META_FIELDS.get(key);
+    if (kind === undefined) {
+      if (unknownField) unknownField(key);
+      else {
+        problems.push({
+          path: [...base, key],
+          severity: 1,
+          source: "unknown-field",
+          message: `unknown field "metadata.${key}"; the API server drops it.`,
+        });
+      }
+      continue;
+    }
+    if (value === null) continue;
+    if (kind === "string" && typeof value !== "string") problems.push(decodeError([...base, key], `metadata.${key}`, value, "string"));
+    if (kind === "integer" && !(typeof value === "number" && Number.isInteger(value))) problems.push(decodeError([...base, key], `metadata.${key}`, value, "int64"));
+    if (kind === "array" && !Array.isArray(value)) problems.push(decodeError([...base, key], `metadata.${key}`, value, "[]"));
+    if (kind === "map" && (typeof value !== "object" || Array.isArray(value))) problems.push(decodeError([...base, key], `metadata.${key}`, value, "map[string]string"));
+  }
 }
 
 /** Options for {@link objectMetaProblems}. */
@@ -79,27 +126,7 @@ export function objectMetaProblems(metadata: unknown, options: ObjectMetaOptions
     return problems;
   }
   const meta = metadata as Record<string, unknown>;
-  for (const key of Object.keys(meta)) {
-    const value = meta[key];
-    const kind = OBJECT_META_FIELDS.get(key);
-    if (kind === undefined) {
-      if (options.unknownField) options.unknownField(key);
-      else {
-        problems.push({
-          path: [...base, key],
-          severity: 1,
-          source: "unknown-field",
-          message: `unknown field "metadata.${key}"; the API server drops it.`,
-        });
-      }
-      continue;
-    }
-    if (value === null) continue;
-    if (kind === "string" && typeof value !== "string") problems.push(decodeError([...base, key], `metadata.${key}`, value, "string"));
-    if (kind === "integer" && !(typeof value === "number" && Number.isInteger(value))) problems.push(decodeError([...base, key], `metadata.${key}`, value, "int64"));
-    if (kind === "array" && !Array.isArray(value)) problems.push(decodeError([...base, key], `metadata.${key}`, value, "[]"));
-    if (kind === "map" && (typeof value !== "object" || Array.isArray(value))) problems.push(decodeError([...base, key], `metadata.${key}`, value, "map[string]string"));
-  }
+  fieldTypeProblems(meta, problems, options.unknownField);
 
   const name = typeof meta.name === "string" ? meta.name : "";
   const generateName = typeof meta.generateName === "string" ? meta.generateName : "";

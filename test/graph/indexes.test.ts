@@ -199,13 +199,14 @@ describe("MeshGraph look-ups through indexes: the same answers as scans", () => 
 });
 
 describe("sidecar injection shared between the workloads of a namespace", () => {
+  // Quoted: the API server (YAML 1.1) reads a plain on / off as a boolean.
   const yaml = `apiVersion: v1
 kind: Namespace
-metadata: {name: on, labels: {istio-injection: enabled}}
+metadata: {name: "on", labels: {istio-injection: enabled}}
 ---
 apiVersion: v1
 kind: Namespace
-metadata: {name: off}
+metadata: {name: "off"}
 ${["on", "off"]
   .flatMap((ns) =>
     [
@@ -217,7 +218,7 @@ ${["on", "off"]
       ([name, meta]) => `---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
+metadata: {name: ${name}, namespace: "${ns}"}
 spec:
   template:
     metadata: {name: x${meta}}
