@@ -21,7 +21,9 @@ import { ruleUrl, type Rule, type RuleContext } from "./types.js";
  *   or no subset of the DestinationRule selecting any workload); otherwise silence.
  *
  * Topology labels (`topology.kubernetes.io/*`, `kubernetes.io/hostname`, ...) are added to
- * endpoints from the node, not written on pods, so they are left out of the comparison.
+ * endpoints from the node, not written on pods, so they are left out of the comparison, unless
+ * the subset asks for an empty value: istiod's `AugmentLabels` sets them only from non-empty
+ * values, so only a pod's own label can give the key an empty value.
  */
 export const subsetNoEndpoints: Rule = {
   meta: {
@@ -87,7 +89,7 @@ export const subsetNoEndpoints: Rule = {
           if (missingKey !== undefined) {
             context.report({
               messageId: "unknownLabelKey",
-              data: { ...data, key: missingKey, hint: keyHint(missingKey, workloads) },
+              data: { ...data, key: missingKey, hint: isTopologyLabel(missingKey) ? EMPTY_TOPOLOGY_HINT : keyHint(missingKey, workloads) },
               resource: rule.resource,
               path: [...subset.provenance.path, "labels", missingKey],
               severity: 1,
@@ -163,6 +165,12 @@ export function isTopologyLabel(key: string): boolean {
 
 const NO_TOPOLOGY: readonly string[] = Object.freeze([]);
 
+/**
+ * The subset labels to compare with the pods' labels, and the topology labels left out. istiod
+ * (`AugmentLabels`) adds a topology label to an endpoint only with a non-empty value (the node's
+ * region, zone, subzone, its name, the cluster, the network), so a topology label asked for with
+ * an empty value can come only from the pod's own labels: it is compared.
+ */
 function splitTopology(labels: Readonly<Record<string, string>>): { compared: Readonly<Record<string, string>>; topology: readonly string[] } {
   // Usually no topology label and only string values: the labels as they are.
   let plain = true;
@@ -171,11 +179,14 @@ function splitTopology(labels: Readonly<Record<string, string>>): { compared: Re
   const compared: Record<string, string> = {};
   const topology: string[] = [];
   for (const [key, value] of Object.entries(labels)) {
-    if (isTopologyLabel(key)) topology.push(key);
+    if (isTopologyLabel(key) && value !== "") topology.push(key);
     else compared[key] = String(value);
   }
   return { compared, topology };
 }
+
+const EMPTY_TOPOLOGY_HINT =
+  ' (istiod adds it to endpoints from the node only with a non-empty value, so "" matches only a pod that carries the label itself)';
 
 function matches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
   for (const key in selector) if (labels[key] !== selector[key]) return false;
@@ -189,7 +200,7 @@ function topologyText(keys: readonly string[]): string {
 
 function labelText(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
-    .map(([key, value]) => `${key}: ${value}`)
+    .map(([key, value]) => `${key}: ${value === "" ? '""' : value}`)
     .join(", ");
 }
 

@@ -141,6 +141,21 @@ spec:
     expect(found[0].message).toContain("has version: v2 (topology.kubernetes.io/region comes from the node, not the pod, and was not compared)");
   });
 
+  it("a topology label with an empty value is compared: istiod sets topology labels on endpoints only from non-empty values", async () => {
+    const yaml = service("ratings", ["v1"]) + dr("ratings", '  - {name: v1, labels: {version: v1}}\n  - name: no-region\n    labels: {topology.kubernetes.io/region: ""}\n');
+    const found = await run({ "a.yaml": yaml });
+    expect(found.map((f) => f.at)).toEqual([`${lineOf(yaml, "topology.kubernetes.io/region")}:14 unknownLabelKey`]);
+    expect(found[0]).toMatchObject({ severity: 1, istioCode: "IST0173", resource: "DestinationRule ratings" });
+    expect(found[0].message).toContain('has a label "topology.kubernetes.io/region" (istiod adds it to endpoints from the node only with a non-empty value');
+  });
+
+  it("routed to a subset that asks for an empty topology label: error", async () => {
+    const yaml = service("ratings", ["v1"]) + dr("ratings", '  - name: v1\n    labels: {version: v1, topology.kubernetes.io/zone: ""}\n') + route("ratings", "v1");
+    const found = await run({ "a.yaml": yaml });
+    expect(found.map((f) => f.at)).toEqual([`${lineOf(yaml, "topology.kubernetes.io/zone")}:5 routedNoEndpoints`]);
+    expect(found[0].message).toContain('has version: v1, topology.kubernetes.io/zone: "".');
+  });
+
   it("routed, but the service's workloads are not in the input: warning", async () => {
     const yaml = serviceOnly("ratings") + dr("ratings", "  - {name: v1, labels: {version: v1}}\n") + route("ratings", "v1");
     const found = await run({ "a.yaml": yaml });
