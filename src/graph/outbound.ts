@@ -803,6 +803,22 @@ function mergeMatches(
   return out.length > 0 ? out : undefined;
 }
 
+/**
+ * Why istiod drops a delegate route when merging it into a root route (`mergeHTTPMatchRequests`):
+ * the index of its first match entry that conflicts with every entry of the root route.
+ * Undefined when the route is kept.
+ */
+export function conflictingDelegateEntry(
+  root: readonly Record<string, unknown>[],
+  leaf: readonly Record<string, unknown>[],
+  rootNs: string,
+  leafNs: string,
+): number | undefined {
+  if (root.length === 0) return undefined;
+  const index = leaf.findIndex((sub) => root.every((match) => matchConflict(match, sub, rootNs, leafNs)));
+  return index >= 0 ? index : undefined;
+}
+
 /** One HTTP route of a delegate, merged into the root route that delegates to it. */
 export interface DelegatedRoute {
   delegate: VirtualServiceInfo;

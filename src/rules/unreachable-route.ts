@@ -1,5 +1,5 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
-import { delegatedRoutes, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
+import { conflictingDelegateEntry, delegatedRoutes, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
 import { basename } from "node:path";
@@ -41,6 +41,8 @@ export const unreachableRoute: Rule = {
         "{{route}} is never used for host {{host}} on gateway {{gateway}}: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: {{reason}}",
       gatewayNotServing:
         "Gateway {{gateway}} serves none of the hosts of this VirtualService ({{hosts}}): istiod builds no virtual host from it on that gateway's proxies, so {{what}} never used there",
+      delegateRouteDropped:
+        "{{route}} of this delegate is never used: istiod drops it when it merges it into {{rootRoute}} of VirtualService {{root}} ({{where}}), because its match {{entry}} ({{match}}) does not fall within the root's match ({{rootMatch}}); a delegate's conditions are not relative to the root's. Envoy gets no route for it",
       droppedForSidecars:
         "Sidecars{{where}} never use this VirtualService for host {{host}}: they do not merge VirtualServices for one host, and {{winner}} comes first, so its routes are the only ones for {{host}}. Move these routes into {{winnerName}}",
     },
@@ -69,6 +71,7 @@ export const unreachableRoute: Rule = {
     }
     analyzeGateways(state);
     analyzeDroppedVirtualServices(state);
+    analyzeDroppedDelegateRoutes(state);
   },
 };
 
@@ -662,5 +665,56 @@ function analyzeDroppedVirtualServices(state: State): void {
       path: hostIndex >= 0 ? drop.vs.hosts[hostIndex].provenance.path : ["spec", "hosts"],
       severity: 1,
     });
+  }
+}
+
+/**
+ * Delegate routes istiod drops: when it merges a delegate into a root route (`mergeHTTPRoute`), a
+ * delegate route with a match entry that conflicts with every entry of the root route (a path not
+ * under the root's prefix, a regex, another port...) is left out. Reported when that happens for
+ * every root route of the input that delegates to the VirtualService (a delegate used by several
+ * roots may be written for one of them only).
+ */
+function analyzeDroppedDelegateRoutes(state: State): void {
+  const { graph } = state;
+  const resolve = graphDelegateResolver(graph);
+  const roots = new Map<VirtualServiceInfo, { vs: VirtualServiceInfo; route: VirtualServiceRoute }[]>();
+  for (const vs of graph.virtualServices) {
+    if (vs.delegate) continue;
+    for (const route of vs.routes) {
+      if (route.protocol !== "http" || !route.delegate) continue;
+      const delegate = resolve(route.delegate, vs);
+      if (!delegate) continue;
+      const list = roots.get(delegate);
+      if (list) list.push({ vs, route });
+      else roots.set(delegate, [{ vs, route }]);
+    }
+  }
+  for (const [delegate, references] of roots) {
+    if (delegate.resource.origin !== "lint") continue;
+    for (const child of delegate.routes) {
+      if (child.protocol !== "http" || child.delegate) continue;
+      const conflicts = references.map((ref) => conflictingDelegateEntry(ref.route.matches, child.matches, ref.vs.namespace, delegate.namespace));
+      if (conflicts.some((index) => index === undefined)) continue;
+      const [{ vs: root, route: rootRoute }] = references;
+      const index = conflicts[0]!;
+      const path = [...routePath(child), "match", index];
+      if (!state.claim(delegate.resource, path, "delegateRouteDropped")) continue;
+      state.context.report({
+        messageId: "delegateRouteDropped",
+        data: {
+          route: routeLabel(child, true),
+          rootRoute: routeLabel(rootRoute),
+          root: `${root.namespace}/${root.name}`,
+          where: state.where(root.resource, routePath(rootRoute), delegate.resource),
+          entry: entryLabel({ route: child, index, match: child.matches[index] }),
+          match: describeMatch("http", child.matches[index]),
+          rootMatch: rootRoute.matches.map((match) => describeMatch("http", match)).join(" or "),
+        },
+        resource: delegate.resource,
+        path,
+        severity: 2,
+      });
+    }
   }
 }

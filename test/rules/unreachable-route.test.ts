@@ -73,7 +73,6 @@ describe("valid: every route can be reached", () => {
     ["a delegating route falls through when the delegate has no match", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /api/v2}}], ${to("v1")}}\n`)],
     ["a delegate whose every route has a match: requests it does not match fall through", root + delegateVs(`{match: [{uri: {prefix: /api/v1}}], ${to("v1")}}`)],
     ["a delegate route that narrows the root's match with a header", root + delegateVs(`{match: [{uri: {prefix: /api/v2}, headers: {x-beta: {exact: "1"}}}], ${to("v1")}}`)],
-    ["a delegate route that conflicts with the root's match (istiod drops it)", vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /web/x}}], ${to("v1")}}\n`) + delegateVs(`{match: [{uri: {prefix: /web}}], ${to("v2")}}`)],
     ["a match port on a VirtualService whose hosts are all outside the registry (the input does not say)", vs("ext", `  hosts: [api.example.com]\n  http:\n  - {match: [{port: 7070}], ${to("v2")}}\n  - {${to("v1")}}\n`)],
     ["the same match on different ports", routes(`{match: [{port: 8080, uri: {prefix: /}}], ${to("v2")}}`, `{match: [{port: 9090, uri: {prefix: /}}], ${to("v1")}}`) + service("catalog") .replace("ports: [{name: http, port: 8080}]", "ports: [{name: http, port: 8080}, {name: http-admin, port: 9090}]")],
   ])("%s", async (_, yaml) => {
@@ -249,6 +248,44 @@ describe("invalid: routes no request reaches", () => {
     ],
   ])("a route after a delegating route: %s", async (_, yaml, expected) => {
     expect((await lint(yaml))[0]).toBe(expected);
+  });
+
+  it("a delegate route that conflicts with the root's match: istiod drops it, and it takes nothing from later root routes", async () => {
+    const yaml =
+      vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {match: [{uri: {prefix: /web/x}}], ${to("v1")}}\n`) +
+      delegateVs(`{match: [{uri: {prefix: /web}}], ${to("v2")}}`);
+    expect(await lint(yaml)).toEqual([
+      '16:14 error - Route 0 of this delegate is never used: istiod drops it when it merges it into route 0 of VirtualService shop/root (line 8), because its match 0 (uri prefix "/web") does not fall within the root\'s match (uri prefix "/api"); a delegate\'s conditions are not relative to the root\'s. Envoy gets no route for it',
+    ]);
+  });
+
+  it.each([
+    [
+      "a path written relative to the root's prefix",
+      delegateVs(`{match: [{uri: {prefix: /v2}}], ${to("v2")}}`, `{${to("v1")}}`),
+      '16:14 error - Route 0 of this delegate is never used: istiod drops it when it merges it into route 0 of VirtualService shop/root (line 8), because its match 0 (uri prefix "/v2") does not fall within the root\'s match (uri prefix "/api"); a delegate\'s conditions are not relative to the root\'s. Envoy gets no route for it',
+    ],
+    [
+      "one entry of a route conflicts (istiod drops the whole route)",
+      delegateVs(`{match: [{uri: {prefix: /api/v2}}, {uri: {exact: /v2}}], ${to("v2")}}`, `{${to("v1")}}`),
+      '16:40 error - Route 0 of this delegate is never used: istiod drops it when it merges it into route 0 of VirtualService shop/root (line 8), because its match 1 (uri exact "/v2") does not fall within the root\'s match (uri prefix "/api"); a delegate\'s conditions are not relative to the root\'s. Envoy gets no route for it',
+    ],
+    [
+      "a regex under a root prefix (istiod accepts no regex there)",
+      delegateVs(`{match: [{uri: {regex: "/api/v[0-9]+"}}], ${to("v2")}}`, `{${to("v1")}}`),
+      '16:14 error - Route 0 of this delegate is never used: istiod drops it when it merges it into route 0 of VirtualService shop/root (line 8), because its match 0 (uri regex "/api/v[0-9]+") does not fall within the root\'s match (uri prefix "/api"); a delegate\'s conditions are not relative to the root\'s. Envoy gets no route for it',
+    ],
+  ])("a delegate route istiod drops: %s", async (_, delegate, expected) => {
+    const yaml = vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {${to("v1")}}\n`) + delegate;
+    expect(await lint(yaml)).toEqual([expected]);
+  });
+
+  it("a delegate route dropped for one root but used by another is not reported", async () => {
+    const yaml =
+      vs("root", `  hosts: [catalog]\n  http:\n  - {match: [{uri: {prefix: /api}}], delegate: {name: api, namespace: shop}}\n  - {${to("v1")}}\n`) +
+      vs("root2", `  hosts: [web]\n  http:\n  - {match: [{uri: {prefix: /web}}], delegate: {name: api, namespace: shop}}\n  - {${to("v1")}}\n`) +
+      delegateVs(`{match: [{uri: {prefix: /web/v2}}], ${to("v2")}}`, `{${to("v1")}}`);
+    expect(await lint(yaml)).toEqual([]);
   });
 
   it("a match port no listener for the host has", async () => {
