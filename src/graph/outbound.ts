@@ -819,6 +819,52 @@ export function conflictingDelegateEntry(
   return index >= 0 ? index : undefined;
 }
 
+/** Per graph: the root routes of the input that delegate to each delegate VirtualService (as istiod finds it). */
+const delegateRootsCache = new WeakMap<MeshGraph, Map<VirtualServiceInfo, { vs: VirtualServiceInfo; route: VirtualServiceRoute }[]>>();
+
+function delegateRoots(graph: MeshGraph): Map<VirtualServiceInfo, { vs: VirtualServiceInfo; route: VirtualServiceRoute }[]> {
+  let roots = delegateRootsCache.get(graph);
+  if (roots) return roots;
+  roots = new Map();
+  const resolve = graphDelegateResolver(graph);
+  for (const vs of graph.virtualServices) {
+    if (vs.delegate) continue;
+    for (const route of vs.routes) {
+      if (route.protocol !== "http" || !route.delegate) continue;
+      const delegate = resolve(route.delegate, vs);
+      if (!delegate) continue;
+      const list = roots.get(delegate);
+      if (list) list.push({ vs, route });
+      else roots.set(delegate, [{ vs, route }]);
+    }
+  }
+  delegateRootsCache.set(graph, roots);
+  return roots;
+}
+
+/**
+ * Whether istiod drops a delegate's HTTP route for every root route of the input that delegates to
+ * the VirtualService (see {@link conflictingDelegateEntry}): then the first such root route and the
+ * index of the route's entry that conflicts with it. Undefined when some root keeps it, or no root
+ * of the input delegates to the VirtualService.
+ */
+export function droppedDelegateRoute(
+  graph: MeshGraph,
+  delegate: VirtualServiceInfo,
+  route: VirtualServiceRoute,
+): { root: VirtualServiceInfo; rootRoute: VirtualServiceRoute; entry: number } | undefined {
+  if (!delegate.delegate || route.protocol !== "http" || route.delegate) return undefined;
+  const references = delegateRoots(graph).get(delegate);
+  if (!references) return undefined;
+  let first: { root: VirtualServiceInfo; rootRoute: VirtualServiceRoute; entry: number } | undefined;
+  for (const { vs, route: rootRoute } of references) {
+    const entry = conflictingDelegateEntry(rootRoute.matches, route.matches, vs.namespace, delegate.namespace);
+    if (entry === undefined) return undefined;
+    first ??= { root: vs, rootRoute, entry };
+  }
+  return first;
+}
+
 /** One HTTP route of a delegate, merged into the root route that delegates to it. */
 export interface DelegatedRoute {
   delegate: VirtualServiceInfo;

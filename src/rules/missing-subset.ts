@@ -1,7 +1,7 @@
 import leven from "leven";
 import { inSegmentOrder, virtualServiceUsers, type ClientSegment, type SidecarClientGroup, type VirtualServiceClient } from "../graph/clients.js";
 import { outboundClusterName } from "../graph/envoy.js";
-import { gatewaysAllow, type OutboundScope } from "../graph/outbound.js";
+import { droppedDelegateRoute, gatewaysAllow, type OutboundScope } from "../graph/outbound.js";
 import { isExportedTo } from "../graph/services.js";
 import type {
   DestinationRuleInfo,
@@ -212,6 +212,8 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
     const shared: HostVerdicts[] = [];
     for (let r = 0; r < vs.routes.length; r++) {
       const route = vs.routes[r];
+      // A delegate route istiod drops when merging it into its roots never reaches a proxy.
+      if (vs.delegate && droppedDelegateRoute(graph, vs, route)) continue;
       const restricted = route.matches.length > 0 && route.matches.every((match) => match.gateways !== undefined);
       const applies = (gateway: string) => route.matches.some((match) => gatewaysAllow(match, [gateway], vs.namespace));
       const applying = restricted

@@ -1,5 +1,5 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
-import { conflictingDelegateEntry, delegatedRoutes, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
+import { delegatedRoutes, droppedDelegateRoute, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor } from "../graph/proxies.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
 import { basename } from "node:path";
@@ -676,28 +676,12 @@ function analyzeDroppedVirtualServices(state: State): void {
  * roots may be written for one of them only).
  */
 function analyzeDroppedDelegateRoutes(state: State): void {
-  const { graph } = state;
-  const resolve = graphDelegateResolver(graph);
-  const roots = new Map<VirtualServiceInfo, { vs: VirtualServiceInfo; route: VirtualServiceRoute }[]>();
-  for (const vs of graph.virtualServices) {
-    if (vs.delegate) continue;
-    for (const route of vs.routes) {
-      if (route.protocol !== "http" || !route.delegate) continue;
-      const delegate = resolve(route.delegate, vs);
-      if (!delegate) continue;
-      const list = roots.get(delegate);
-      if (list) list.push({ vs, route });
-      else roots.set(delegate, [{ vs, route }]);
-    }
-  }
-  for (const [delegate, references] of roots) {
-    if (delegate.resource.origin !== "lint") continue;
+  for (const delegate of state.graph.virtualServices) {
+    if (!delegate.delegate || delegate.resource.origin !== "lint") continue;
     for (const child of delegate.routes) {
-      if (child.protocol !== "http" || child.delegate) continue;
-      const conflicts = references.map((ref) => conflictingDelegateEntry(ref.route.matches, child.matches, ref.vs.namespace, delegate.namespace));
-      if (conflicts.some((index) => index === undefined)) continue;
-      const [{ vs: root, route: rootRoute }] = references;
-      const index = conflicts[0]!;
+      const dropped = droppedDelegateRoute(state.graph, delegate, child);
+      if (!dropped) continue;
+      const { root, rootRoute, entry: index } = dropped;
       const path = [...routePath(child), "match", index];
       if (!state.claim(delegate.resource, path, "delegateRouteDropped")) continue;
       state.context.report({

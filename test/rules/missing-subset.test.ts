@@ -141,6 +141,30 @@ spec:
         vs("a-first", "default", "reviews", "reviews", "v1").replace("metadata: {name: a-first, namespace: default}", "metadata: {name: a-first, namespace: default, creationTimestamp: '2024-01-01T00:00:00Z'}") +
         vs("b-second", "default", "reviews", "reviews", "v9").replace("metadata: {name: b-second, namespace: default}", "metadata: {name: b-second, namespace: default, creationTimestamp: '2024-02-01T00:00:00Z'}"),
     }],
+    ["a delegate route istiod drops (its path is not under the root's prefix) is never used", {
+      "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1"]) + gatewayFor("default", "shop.example.com") + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: default}
+spec:
+  hosts: [shop.example.com]
+  gateways: [public]
+  http:
+  - match: [{uri: {prefix: /reviews}}]
+    delegate: {name: reviews, namespace: default}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  http:
+  - match: [{uri: {prefix: /v2}}]
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v1}
+`,
+    }],
   ];
   it.each(valid)("valid: %s", async (_, files) => {
     expect(await run(files)).toEqual([]);
@@ -379,6 +403,35 @@ metadata: {name: shop}
     expect(found.map((f) => f.messageId)).toEqual(["noDestinationRule"]);
     expect(found[0].message).toContain("clients in namespace shop");
     expect(found[0].message).toContain(". It exists for clients in namespace config (DestinationRule config/reviews)");
+  });
+
+  it("a delegate route the root keeps is judged from the root's clients", async () => {
+    const found = await run({
+      "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1"]) + gatewayFor("default", "shop.example.com") + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: default}
+spec:
+  hosts: [shop.example.com]
+  gateways: [public]
+  http:
+  - match: [{uri: {prefix: /reviews}}]
+    delegate: {name: reviews, namespace: default}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  http:
+  - match: [{uri: {prefix: /reviews/v2}}]
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v1}
+`,
+    });
+    expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
+    expect(found[0].message).toContain('subset "v2" of "reviews" does not exist for clients in namespace istio-system');
   });
 
   it("TCP routes", async () => {
