@@ -198,7 +198,10 @@ export function judgeSubsetDestinations(graph: MeshGraph): JudgedDestination[] {
   const workloads = graph.workloads;
   for (let i = 0; i < workloads.length; i++) {
     const workload = workloads[i];
-    if (!workload.gateway && workload.kind !== "WorkloadEntry" && !proxyNamespaces.has(workload.namespace)) idle.add(workload.namespace);
+    // (Workloads of the assumed installation, such as istiod, are no one's clients.)
+    if (!workload.gateway && workload.kind !== "WorkloadEntry" && workload.resource.origin !== "assumed" && !proxyNamespaces.has(workload.namespace)) {
+      idle.add(workload.namespace);
+    }
   }
   const idleNamespaces = [...idle];
   const assumed = new Map<string, Segment[]>();

@@ -195,7 +195,7 @@ function clientTls(graph: MeshGraph, client: Client, cluster: Cluster): ClusterT
   return clusterTls(graph, rule, service, cluster.port.port, subset);
 }
 
-/** A server endpoint as the rule judges it: a workload of the input that is not a gateway nor in ambient mode. */
+/** A server endpoint as the rule judges it: a workload of the input (not assumed) that is not a gateway nor in ambient mode. */
 interface ServerEndpoint {
   workload: Workload;
   /** Target port. */
@@ -235,7 +235,10 @@ class ServerIndex {
       list = [];
       for (const endpoint of endpointsOf(this.graph, service, port, subset)) {
         const workload = endpoint.workload;
-        if (!workload || workload.gateway || workloadInAmbientMode(workload, this.graph.namespaces.get(workload.namespace))) continue;
+        // (The assumed control plane is not judged: what istiod accepts on its ports is its own TLS, and
+        // no one's application is known to call it.)
+        if (!workload || workload.gateway || workload.resource.origin === "assumed") continue;
+        if (workloadInAmbientMode(workload, this.graph.namespaces.get(workload.namespace))) continue;
         const server = endpoint.sidecar ? this.graph.peerAuthentications.effective(workload, endpoint.port) : undefined;
         list.push({ workload, port: endpoint.port, server });
       }

@@ -111,18 +111,21 @@ describe("buildModel", () => {
       "Service default/b",
       "Service istio-system/istio-ingressgateway",
       "Deployment istio-system/istio-ingressgateway",
+      "Service istio-system/istiod",
+      "Deployment istio-system/istiod",
     ]);
     expect([...model.byKind.keys()]).toEqual(["Service", "Pod", "Deployment"]);
-    expect(model.byKind.get("Service")!.map((r) => r.name)).toEqual(["a", "b", "istio-ingressgateway"]);
+    expect(model.byKind.get("Service")!.map((r) => r.name)).toEqual(["a", "b", "istio-ingressgateway", "istiod"]);
   });
 
   it.each([
-    ["no gateway: both assumed (demo)", "", ["istio-ingressgateway", "istio-egressgateway"]],
-    ["an ingress gateway pod template", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: gw}\nspec: {template: {metadata: {labels: {istio: ingressgateway}}}}\n", ["istio-egressgateway"]],
-    ["an egress gateway Service", "kind: Service\napiVersion: v1\nmetadata: {name: gw, labels: {istio: egressgateway}}\n", ["istio-ingressgateway"]],
-    ["a Deployment labelled (not its pods) is no gateway", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: gw, labels: {istio: ingressgateway}}\n", ["istio-ingressgateway", "istio-egressgateway"]],
-    ["a template of any kind counts", "kind: Rollout\napiVersion: argoproj.io/v1alpha1\nmetadata: {name: gw}\nspec: {template: {metadata: {labels: {istio: egressgateway}}}}\n", ["istio-ingressgateway"]],
-    ["a template that is not a mapping", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: gw}\nspec: {template: 3}\n", ["istio-ingressgateway", "istio-egressgateway"]],
+    ["no gateway: both assumed (demo), and istiod", "", ["istio-ingressgateway", "istio-egressgateway", "istiod"]],
+    ["an ingress gateway pod template", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: gw}\nspec: {template: {metadata: {labels: {istio: ingressgateway}}}}\n", ["istio-egressgateway", "istiod"]],
+    ["an egress gateway Service", "kind: Service\napiVersion: v1\nmetadata: {name: gw, labels: {istio: egressgateway}}\n", ["istio-ingressgateway", "istiod"]],
+    ["a Deployment labelled (not its pods) is no gateway", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: gw, labels: {istio: ingressgateway}}\n", ["istio-ingressgateway", "istio-egressgateway", "istiod"]],
+    ["a template of any kind counts", "kind: Rollout\napiVersion: argoproj.io/v1alpha1\nmetadata: {name: gw}\nspec: {template: {metadata: {labels: {istio: egressgateway}}}}\n", ["istio-ingressgateway", "istiod"]],
+    ["a template that is not a mapping", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: gw}\nspec: {template: 3}\n", ["istio-ingressgateway", "istio-egressgateway", "istiod"]],
+    ["istiod in the input (its pods labelled istio: pilot)", "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: istiod, namespace: istio-system}\nspec: {template: {metadata: {labels: {app: istiod, istio: pilot}}}}\n", ["istio-ingressgateway", "istio-egressgateway"]],
   ])("assumed installation: %s", (_, yaml, assumed) => {
     const model = modelOf(yaml || "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\n", "demo");
     const names = model.resources.filter((r) => r.origin === "assumed" && r.kind === "Service").map((r) => r.name);

@@ -459,7 +459,7 @@ spec:
 function judgedOneByOne(graph: MeshGraph) {
   const used = virtualServiceClients(graph);
   const proxyNamespaces = new Set(graph.proxies().filter((p) => p.kind === "sidecar").map((p) => p.namespace));
-  const idle = [...new Set(graph.workloads.filter((w) => !w.gateway && w.kind !== "WorkloadEntry").map((w) => w.namespace))].filter((ns) => !proxyNamespaces.has(ns));
+  const idle = [...new Set(graph.workloads.filter((w) => !w.gateway && w.kind !== "WorkloadEntry" && w.resource.origin !== "assumed").map((w) => w.namespace))].filter((ns) => !proxyNamespaces.has(ns));
   const out: { vs: VirtualServiceInfo; destination: RouteDestination; cluster: string; service?: MeshService; broken: string[]; fine: string[]; fineSubsets: Set<unknown> }[] = [];
   for (const vs of graph.virtualServices) {
     let clients: { namespace: string; gateway: string; scope: OutboundScope; label: string }[] = (used.get(vs) ?? []).map((c) => ({ ...c, label: `${c.namespace}@${c.gateway}${c.scope.sidecar ? "+sidecar" : ""}` }));

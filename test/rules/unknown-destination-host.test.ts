@@ -268,3 +268,25 @@ spec:
     expect(await run(vs(body))).toEqual(expected);
   });
 });
+
+describe(`${RULE}: the control plane of the assumed installation`, () => {
+  // An east-west gateway passing istiod's port through, as multicluster setups expose it.
+  const EXPOSE_ISTIOD = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: istiod, namespace: istio-system}
+spec:
+  hosts: ["*"]
+  gateways: [eastwest]
+  tls:
+  - match: [{port: 15012, sniHosts: ["*"]}]
+    route:
+    - destination: {host: istiod.istio-system.svc.cluster.local, port: {number: 15012}}
+`;
+  it.each([
+    ["istiod is assumed in the root namespace (default profile)", [], []],
+    ["--install none assumes nothing", ["--install", "none"], ["10:21 unknownHost IST0101"]],
+  ])("%s", async (_, args, expected) => {
+    const { messages } = await lintRule(RULE, EXPOSE_ISTIOD, ["input.yaml", ...args]);
+    expect(messages.map((m) => `${m.line}:${m.column} ${m.messageId} ${m.istioCode ?? "-"}`)).toEqual(expected);
+  });
+});
