@@ -47,6 +47,14 @@ describe("loading: documents and what is skipped", () => {
       documents: 1,
     },
     { name: "CRLF line endings", text: vs.replace(/\n/g, "\r\n"), documents: 1 },
+    {
+      name: "a stream of JSON objects, one per line (kubectl decodes a file starting with { as one)",
+      text: '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}\n{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b}{"}}{"kind":"x"}\n',
+      documents: 2,
+      skipped: 1,
+      kinds: ["Service", "ConfigMap"],
+    },
+    { name: "a stream of JSON data that is not Kubernetes objects is skipped", text: '{"rating": 5}\n{"rating": 4, "note": "a \\" }"}\n', documents: 0, skipped: 2 },
   ];
   it.each(cases)("$name", ({ text, documents, skipped, problems, kinds }) => {
     const file = parseSource("x.yaml", text, "lint");
@@ -145,6 +153,22 @@ describe("loading: bad input gets a clear message at a position, and other docum
       message: /Tabs|tab/i,
       line: 4,
     },
+    {
+      name: "a broken object in a stream of JSON objects; the others are kept",
+      bytes: Buffer.from('{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}\n{"apiVersion": "v1", "kind": }\n{"apiVersion": "v1", "kind": "Secret"}\n'),
+      message: /^JSON syntax error: Unexpected token '}', .*"kind": }" is not valid JSON/,
+      line: 2,
+      column: 1,
+      documents: 2,
+    },
+    {
+      name: "an error with an offset in a stream of JSON objects is reported there",
+      bytes: Buffer.from('{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}\n  {"apiVersion": "v1",}\n'),
+      message: /^JSON syntax error: Expected double-quoted property name \(in a stream of JSON objects/,
+      line: 2,
+      column: 23,
+      documents: 1,
+    },
     { name: "binary file", bytes: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]), message: /binary file/, line: 1 },
     {
       name: "non-UTF-8 text",
@@ -217,6 +241,7 @@ describe("positions: every node can be located exactly", () => {
     { name: "content on the --- line", text: "apiVersion: v1\nkind: A\n--- {apiVersion: v1, kind: B, metadata: {name: b}}\n", doc: 1, path: ["metadata", "name"], line: 3, column: 42 },
     { name: "a %TAG directive of the file (whole-file fallback)", text: "%TAG !e! tag:example.com,2000:\n---\napiVersion: v1\nkind: A\nmetadata: !e!m\n  name: a\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
     { name: "a broken document before (recovering parse)", text: "a: [1\n---\napiVersion: v1\nkind: A\nmetadata:\n  name: a\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
+    { name: "a stream of JSON objects", text: '{"apiVersion": "v1", "kind": "A"}\n\n  {"apiVersion": "v1", "kind": "B",\n   "metadata": {"name": "b"}}\n', doc: 1, path: ["metadata", "name"], line: 4, column: 17 },
     { name: "after a ... end marker", text: "apiVersion: v1\nkind: A\n...\n---\napiVersion: v1\nkind: B\nmetadata:\n  name: b\n", doc: 1, path: ["metadata", "name"], line: 8, column: 3 },
   ];
   it.each(shapes)("$name", ({ text: source, doc, path, line, column }) => {

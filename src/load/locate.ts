@@ -23,7 +23,7 @@ export class Locator {
   locate(file: SourceFile, index: number, path: NodePath, documentSpan: Span): { span: Span; exact: boolean } {
     let entry = this.files.get(file);
     if (!entry) {
-      const documents = file.recovered ? yamlRangeTrees(file.text) : eventRangeTrees(file.text);
+      const documents = file.jsonStream ? jsonStreamTrees(file.text, file.jsonStream) : file.recovered ? yamlRangeTrees(file.text) : eventRangeTrees(file.text);
       this.files.set(file, (entry = { starts: lineStarts(file.text), documents }));
     }
     let node = entry.documents?.[index];
@@ -178,6 +178,22 @@ function keyString(text: string, event: ScalarEvent): string {
   } catch {
     return value;
   }
+}
+
+/**
+ * The range trees of a JSON stream's objects: each object read alone (JSON is YAML), its offsets then
+ * moved to the object's place in the file, key names read while the object's text is at hand.
+ */
+function jsonStreamTrees(text: string, objects: readonly { from: number; to: number }[]): (RangeNode | null)[] {
+  const shift = (node: RangeNode, source: string, by: number): RangeNode => {
+    const name = node.name ?? (node.scalar ? keyString(source, node.scalar) : undefined);
+    return { kind: node.kind, from: node.from + by, to: node.to + by, flow: node.flow, name, children: node.children?.map((item) => shift(item, source, by)) };
+  };
+  return objects.map(({ from, to }) => {
+    const source = text.slice(from, to);
+    const tree = eventRangeTrees(source)?.[0];
+    return tree ? shift(tree, source, from) : null;
+  });
 }
 
 /** The range trees of a text's documents from `yaml`, for the files only its recovering parse could read. */

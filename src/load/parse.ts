@@ -49,8 +49,87 @@ export function parseSource(path: string, text: string, role: SourceRole): Sourc
       return file;
     }
   }
+  // A file starting with `{` that is not one YAML (flow) document: kubectl reads it as a stream of
+  // JSON objects, which YAML cannot read (`{...}` `{...}` one after the other).
+  if (!values && text.charCodeAt(firstNonSpace(text)) === 123) {
+    const objects = jsonStreamRanges(text);
+    if (objects.length > 1) {
+      readJsonStream(file, objects);
+      return file;
+    }
+  }
   parseSlowly(file);
   return file;
+}
+
+function firstNonSpace(text: string): number {
+  const at = text.search(/\S/);
+  return at === -1 ? text.length : at;
+}
+
+/**
+ * The top-level values of a text read as a JSON stream, as Go's `json.Decoder` splits it: each
+ * balanced `{...}` / `[...]` (strings and escapes skipped) or other token up to the next whitespace;
+ * an unclosed last value runs to the end (its parse then reports where it breaks).
+ */
+export function jsonStreamRanges(text: string): { from: number; to: number }[] {
+  const ranges: { from: number; to: number }[] = [];
+  let at = 0;
+  const n = text.length;
+  while (at < n) {
+    while (at < n && /\s/.test(text[at])) at++;
+    if (at >= n) break;
+    const from = at;
+    let depth = 0;
+    let inString = false;
+    for (; at < n; at++) {
+      const c = text[at];
+      if (inString) {
+        if (c === "\\") at++;
+        else if (c === '"') inString = false;
+        if (depth === 0 && !inString) {
+          at++;
+          break;
+        }
+        continue;
+      }
+      if (c === '"') inString = true;
+      else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") {
+        depth--;
+        if (depth <= 0) {
+          at++;
+          break;
+        }
+      } else if (depth === 0 && /\s/.test(c)) break;
+    }
+    ranges.push({ from, to: at });
+  }
+  return ranges;
+}
+
+/** Reads a JSON stream's objects as documents; one that does not parse is an error at its position. */
+function readJsonStream(file: SourceFile, objects: { from: number; to: number }[]): void {
+  file.jsonStream = objects;
+  const text = file.text;
+  objects.forEach(({ from, to }, index) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(from, to));
+    } catch (error) {
+      const message = (error as Error).message;
+      // V8 gives an offset ("... in JSON at position 12") or quotes the text around the error.
+      const position = /in JSON at position (\d+)/.exec(message);
+      const offset = from + (position ? Math.min(Number(position[1]), to - from - 1) : 0);
+      file.problems.push(fatal(text, offset, `JSON syntax error: ${message.replace(/ in JSON at position \d+.*$/, "")} (in a stream of JSON objects, as kubectl reads a file that starts with "{")`));
+      return;
+    }
+    if (value !== null && typeof value === "object" && depthExceeds(value, MAX_DEPTH)) {
+      file.problems.push(fatal(text, from, `This document is nested deeper than ${MAX_DEPTH} levels; it is skipped`));
+      return;
+    }
+    classify(file, index, value, spanAt(text, from, to));
+  });
 }
 
 function looksLikeHelmTemplate(path: string, text: string): boolean {

@@ -59,4 +59,9 @@ export interface SourceFile {
   problems: LoadProblem[];
   /** Set when js-yaml could not load the file and `yaml`'s recovering parse read its documents. */
   recovered?: true;
+  /**
+   * Set when the file is a stream of JSON objects (`{...}{...}`, one per line or not), as kubectl's
+   * decoder reads a file that starts with `{`: each object's offsets (end-exclusive), one document each.
+   */
+  jsonStream?: { from: number; to: number }[];
 }
