@@ -235,6 +235,27 @@ describe("positions: every node can be located exactly", () => {
     expect(found.span.end).toMatchObject({ line: endLine, column: endColumn });
   });
 
+  const merged = [
+    "apiVersion: networking.istio.io/v1",
+    "kind: DestinationRule",
+    "metadata: {name: r}",
+    "defaults: &defaults",
+    "  trafficPolicy:",
+    "    tls: {mode: ISTIO_MUTUAL}",
+    "  host: base",
+    "more: &more",
+    "  subsets:",
+    "  - name: v1",
+    "  - name: v2",
+    "  host: other",
+    "spec:",
+    "  <<: [*defaults, *more]",
+    "  host: reviews",
+    "other:",
+    "  hosts: &hosts [a, b]",
+    "again: {hosts: *hosts}",
+    "",
+  ].join("\n");
   // Each document is parsed alone; the positions must be those of the whole file whatever its shape.
   const shapes: { name: string; text: string; doc: number; path: (string | number)[]; line: number; column: number }[] = [
     { name: "CRLF line ends", text: "a: 1\r\n---\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: x\r\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
@@ -242,6 +263,10 @@ describe("positions: every node can be located exactly", () => {
     { name: "a %TAG directive of the file (whole-file fallback)", text: "%TAG !e! tag:example.com,2000:\n---\napiVersion: v1\nkind: A\nmetadata: !e!m\n  name: a\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
     { name: "a broken document before (recovering parse)", text: "a: [1\n---\napiVersion: v1\nkind: A\nmetadata:\n  name: a\n", doc: 0, path: ["metadata", "name"], line: 6, column: 3 },
     { name: "a stream of JSON objects", text: '{"apiVersion": "v1", "kind": "A"}\n\n  {"apiVersion": "v1", "kind": "B",\n   "metadata": {"name": "b"}}\n', doc: 1, path: ["metadata", "name"], line: 4, column: 17 },
+    { name: "a key merged in with <<: *anchor is found where the anchored mapping writes it", text: merged, doc: 0, path: ["spec", "trafficPolicy", "tls", "mode"], line: 6, column: 11 },
+    { name: "the mapping's own keys come before merged ones", text: merged, doc: 0, path: ["spec", "host"], line: 15, column: 3 },
+    { name: "<<: [*a, *b]: the first merged mapping with the key", text: merged, doc: 0, path: ["spec", "subsets", 1, "name"], line: 11, column: 5 },
+    { name: "a path through an alias continues at the anchored node", text: merged, doc: 0, path: ["again", "hosts", 1], line: 17, column: 21 },
     { name: "after a ... end marker", text: "apiVersion: v1\nkind: A\n...\n---\napiVersion: v1\nkind: B\nmetadata:\n  name: b\n", doc: 1, path: ["metadata", "name"], line: 8, column: 3 },
   ];
   it.each(shapes)("$name", ({ text: source, doc, path, line, column }) => {

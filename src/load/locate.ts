@@ -61,6 +61,8 @@ interface RangeNode {
   name?: string;
   /** A flow collection (`[...]`, `{...}`): it ends at its closing bracket. */
   flow?: boolean;
+  /** An alias's anchored node: paths through the alias (or a `<<` merge of it) continue there. */
+  target?: RangeNode;
 }
 
 /** The range trees of a text's documents from js-yaml's events; null when js-yaml cannot parse it. */
@@ -73,6 +75,11 @@ function eventRangeTrees(text: string): (RangeNode | null)[] | null {
   }
   const documents: (RangeNode | null)[] = [];
   const stack: RangeNode[] = [];
+  // Anchors by name; an alias names the latest node anchored with its name before it.
+  const anchors = new Map<string, RangeNode>();
+  const anchor = (node: RangeNode, event: { anchorStart: number; anchorEnd: number }) => {
+    if (event.anchorStart >= 0) anchors.set(text.slice(event.anchorStart, event.anchorEnd), node);
+  };
   const attach = (node: RangeNode) => {
     const parent = stack[stack.length - 1];
     if (parent) parent.children!.push(node);
@@ -87,16 +94,19 @@ function eventRangeTrees(text: string): (RangeNode | null)[] | null {
       case EVENT_ID.MAPPING: {
         const node: RangeNode = { kind: event.type === EVENT_ID.SEQUENCE ? "sequence" : "mapping", from: event.start, to: event.start, children: [], flow: event.style === 2 };
         attach(node);
+        anchor(node, event);
         stack.push(node);
         break;
       }
       case EVENT_ID.SCALAR: {
         const [from, to] = scalarRange(text, event, stack[stack.length - 1]);
-        attach({ kind: "leaf", from, to, scalar: event });
+        const node: RangeNode = { kind: "leaf", from, to, scalar: event };
+        attach(node);
+        anchor(node, event);
         break;
       }
       case EVENT_ID.ALIAS:
-        attach({ kind: "leaf", from: event.anchorStart - 1, to: event.anchorEnd });
+        attach({ kind: "leaf", from: event.anchorStart - 1, to: event.anchorEnd, target: anchors.get(text.slice(event.anchorStart, event.anchorEnd)) });
         break;
       case EVENT_ID.POP: {
         const node = stack.pop();
@@ -150,16 +160,31 @@ function collectionEnd(text: string, node: RangeNode): number {
   return last;
 }
 
-/** The child of a range node at a path segment: a mapping's value (with its key) or a sequence's item. */
-function child(text: string, node: RangeNode, segment: string | number): { value: RangeNode; key?: RangeNode } | undefined {
+/**
+ * The child of a range node at a path segment: a mapping's value (with its key) or a sequence's item.
+ * Through an alias, the child of its anchored node; a key a mapping gets from a `<<` merge is found
+ * where the merged mapping writes it (the mapping's own keys first, then the merged ones in order).
+ */
+function child(text: string, node: RangeNode, segment: string | number, depth = 0): { value: RangeNode; key?: RangeNode } | undefined {
+  if (depth > 50) return undefined;
+  if (node.target) return child(text, node.target, segment, depth + 1);
   const children = node.children;
   if (!children) return undefined;
   if (node.kind === "sequence") return typeof segment === "number" && segment >= 0 && segment < children.length ? { value: children[segment] } : undefined;
   const wanted = String(segment);
+  let merges: RangeNode[] | undefined;
   for (let i = 0; i + 1 < children.length; i += 2) {
     const key = children[i];
     if (key.name === undefined && key.scalar) key.name = keyString(text, key.scalar);
     if (key.name === wanted) return { value: children[i + 1], key };
+    if (key.name === "<<" && key.scalar?.style === SCALAR_STYLE.PLAIN) (merges ??= []).push(children[i + 1]);
+  }
+  for (const merged of merges ?? []) {
+    const sources = merged.kind === "sequence" ? merged.children! : [merged];
+    for (const source of sources) {
+      const found = source.target ? child(text, source, segment, depth + 1) : undefined;
+      if (found) return found;
+    }
   }
   return undefined;
 }
