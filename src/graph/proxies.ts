@@ -28,7 +28,7 @@ import {
 } from "./outbound.js";
 import type { SidecarInfo } from "./sidecars.js";
 import type { Provenance, Workload } from "./types.js";
-import type { VirtualServiceInfo } from "./virtual-services.js";
+import type { RouteProtocol, VirtualServiceInfo } from "./virtual-services.js";
 
 export interface Proxy {
   /** `namespace/name` of the workload. */
@@ -62,6 +62,26 @@ function serverKind(server: GatewayServer): "http" | "https" | "tls" | "tcp" {
   if (protocol === "TLS") return "tls";
   if (protocol === "HTTP" || protocol === "HTTP2" || protocol === "GRPC") return "http";
   return "tcp";
+}
+
+/** Protocols istiod's gateway builder treats as HTTP (`protocol.IsHTTP`). */
+const HTTP_SERVER_PROTOCOLS: ReadonlySet<string> = new Set(["HTTP", "HTTP2", "GRPC", "GRPC-Web"]);
+
+/**
+ * Which routes of the VirtualServices bound to a gateway server istiod turns into Envoy config for it
+ * (its gateway listener builder): `http` routes for HTTP servers (HTTP, HTTP2, gRPC, gRPC-Web) and
+ * HTTPS servers that terminate TLS; `tls` routes (by SNI) for PASSTHROUGH servers; `tcp` routes for
+ * the other servers (TCP, or TLS and the like, terminated or not). None for AUTO_PASSTHROUGH servers,
+ * which route by SNI to services, not by VirtualServices.
+ */
+export function serverRouteKind(server: GatewayServer): RouteProtocol | undefined {
+  const protocol = server.port.protocol;
+  const mode = server.tls ? String(server.tls.mode ?? "") : undefined;
+  if (mode === "AUTO_PASSTHROUGH") return undefined;
+  const passthrough = mode === "PASSTHROUGH";
+  if (protocol !== undefined && HTTP_SERVER_PROTOCOLS.has(protocol)) return "http";
+  if (protocol === "HTTPS" && !passthrough) return "http";
+  return passthrough ? "tls" : "tcp";
 }
 
 /** The host a VirtualService host and a Gateway server host have in common (the more specific), if any. */
@@ -224,13 +244,15 @@ export class GatewayProxy {
     return [...listeners.values()];
   }
 
-  /** TCP / TLS passthrough targets of the VirtualServices bound to a server. */
+  /** TCP / TLS passthrough targets of the VirtualServices bound to a server (its kind of routes: {@link serverRouteKind}). */
   private streamClusters(bound: BoundServer): WeightedCluster[] {
     const port = bound.server.port.number;
+    const kind = serverRouteKind(bound.server);
+    if (kind === undefined || kind === "http") return [];
     for (const vs of this.virtualServicesFor(bound.gateway)) {
       if (serverHostsFor(bound.server, vs).length === 0) continue;
       for (const route of vs.routes) {
-        if (route.protocol === "http") continue;
+        if (route.protocol !== kind) continue;
         const applies =
           route.matches.length === 0 ||
           route.matches.some((match) => (match.port === undefined || match.port === port) && gatewaysAllow(match, [bound.gateway.key], vs.namespace));

@@ -1,6 +1,6 @@
 import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "../graph/index.js";
 import { delegatedRoutes, droppedDelegateRoute, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
-import { serverHostsFor } from "../graph/proxies.js";
+import { serverHostsFor, serverRouteKind } from "../graph/proxies.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
 import { basename } from "node:path";
 import type { NodePath } from "../load/types.js";
@@ -39,6 +39,8 @@ export const unreachableRoute: Rule = {
         "This VirtualService is not bound to gateway {{gateway}} (it is bound to {{bound}}): this entry never applies there",
       shadowedOnGateway:
         "{{route}} is never used for host {{host}} on gateway {{gateway}}: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: {{reason}}",
+      routeKindNotServed:
+        "The {{kind}} routes of this VirtualService are never used: the servers of {{gateways}} for its hosts ({{servers}}) take {{served}}. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes{{fix}}",
       gatewayNotServing:
         "Gateway {{gateway}} serves none of the hosts of this VirtualService ({{hosts}}): istiod builds no virtual host from it on that gateway's proxies, so {{what}} never used there",
       delegateRouteDropped:
@@ -68,6 +70,7 @@ export const unreachableRoute: Rule = {
         analyzeRoutes(state, vs, protocol, scope);
       }
       reportUnservedGateways(state, vs);
+      reportRouteKindsNotServed(state, vs);
     }
     analyzeGateways(state);
     analyzeDroppedVirtualServices(state);
@@ -449,6 +452,63 @@ function reportUnservedGateways(state: State, vs: VirtualServiceInfo): void {
       resource: vs.resource,
       path: binding.provenance!.path,
       severity: unused ? 2 : 1,
+    });
+  }
+}
+
+const KIND_LABEL: Record<RouteProtocol, string> = { http: "HTTP", tls: "tls", tcp: "tcp" };
+
+/**
+ * Route kinds (`http`, `tls`, `tcp`) of a VirtualService bound only to gateways none of whose servers
+ * for its hosts takes that kind (see {@link serverRouteKind}): HTTP routes for a PASSTHROUGH or TCP
+ * server, tls routes for an HTTP or TLS-terminating server. Judged only when every gateway it is bound
+ * to is in the input and serves one of its hosts (otherwise `gatewayNotServing` or `unknown-gateway`).
+ */
+function reportRouteKindsNotServed(state: State, vs: VirtualServiceInfo): void {
+  if (vs.delegate || vs.gateways.length === 0) return;
+  const served = new Set<RouteProtocol | undefined>();
+  const servers: string[] = [];
+  for (const binding of vs.gateways) {
+    if (binding.gateway === "mesh") return;
+    const gateway = state.graph.gateway(binding.gateway);
+    if (!gateway) return;
+    let admits = false;
+    for (const server of gateway.servers) {
+      if (serverHostsFor(server, vs).length === 0) continue;
+      admits = true;
+      served.add(serverRouteKind(server));
+      const mode = server.tls?.mode;
+      const text = `port ${server.port.number} ${server.port.protocolWritten || "?"}${typeof mode === "string" && mode ? ` ${mode}` : ""}`;
+      if (!servers.includes(text)) servers.push(text);
+    }
+    if (!admits) return;
+  }
+  const kinds = [...served].filter((kind): kind is RouteProtocol => kind !== undefined);
+  const servedText = kinds.length === 0 ? "no VirtualService routes (AUTO_PASSTHROUGH routes by SNI to services)" : `${kinds.map((kind) => KIND_LABEL[kind]).join(" and ")} routes only`;
+  for (const kind of PROTOCOLS) {
+    if (served.has(kind)) continue;
+    const first = vs.routes.find((route) => route.protocol === kind);
+    if (!first) continue;
+    const fix =
+      kind === "http" && served.has("tls")
+        ? ": route by SNI with tls routes (match sniHosts), or make the server HTTPS with mode SIMPLE (TLS terminated there) to route HTTP"
+        : kind === "tls" && served.has("http")
+          ? ": use HTTP routes, or make the server PASSTHROUGH to route TLS by SNI"
+          : kinds.length === 1
+            ? `: write them as ${KIND_LABEL[kinds[0]]} routes`
+            : "";
+    state.report({
+      messageId: "routeKindNotServed",
+      data: {
+        kind: KIND_LABEL[kind],
+        gateways: vs.gateways.map((g) => g.gateway).join(", "),
+        servers: servers.join(", "),
+        served: servedText,
+        fix,
+      },
+      resource: vs.resource,
+      path: first.provenance.path,
+      severity: 2,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { destinationRule as dr, ingressGateway, virtualService as vs } from "../fixtures/manifests.js";
+import { destinationRule as dr, ingressGateway, ingressServer, virtualService as vs } from "../fixtures/manifests.js";
 import { graphOf, routesOf, service } from "./helpers.js";
 
 const FQDN = (name: string, ns: string) => `${name}.${ns}.svc.cluster.local`;
@@ -322,6 +322,19 @@ spec:
     const gateway = g.gatewayProxy(g.proxy("istio-system/istio-ingressgateway")!);
     expect(gateway.listeners().map((l) => l.name)).toEqual(["0.0.0.0_8443"]);
     expect(gateway.routeConfigs().map((c) => c.name)).toEqual(["https.443.https-shop.gw.shop"]);
+  });
+  it.each([
+    ["a TLS server that terminates TLS forwards by the tcp route", "{mode: SIMPLE, credentialName: db-cert}", "outbound|9080||b.default.svc.cluster.local"],
+    ["a PASSTHROUGH server forwards by the tls route", "{mode: PASSTHROUGH}", "outbound|9080||a.default.svc.cluster.local"],
+    ["an AUTO_PASSTHROUGH server takes no VirtualService route", "{mode: AUTO_PASSTHROUGH}", undefined],
+  ])("%s", (_, tls, cluster) => {
+    const g = graphOf(
+      service("a", "default") + service("b", "default") + ingressServer("gw", "default", "{number: 443, name: tls, protocol: TLS}", "[db.example.com]", tls) +
+        vs("db", "default", "  hosts: [db.example.com]\n  gateways: [gw]\n  tls:\n  - match: [{sniHosts: [db.example.com]}]\n    route: [{destination: {host: a}}]\n  tcp:\n  - route: [{destination: {host: b}}]\n"),
+    );
+    const gateway = g.gatewayProxy(g.proxy("istio-system/istio-ingressgateway")!);
+    const chains = gateway.listeners().flatMap((l) => l.filterChains);
+    expect(chains.flatMap((c) => c.clusters ?? []).map((c) => c.name)[0]).toBe(cluster);
   });
 });
 

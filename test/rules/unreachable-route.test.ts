@@ -4,6 +4,7 @@ import { parseSource } from "../../src/load/parse.js";
 import { buildModel } from "../../src/model/index.js";
 import { DEFAULT_MESH } from "../../src/model/mesh.js";
 import { unreachableRoute } from "../../src/rules/unreachable-route.js";
+import { ingressServer } from "../fixtures/manifests.js";
 import { lintRule } from "../helpers.js";
 import { matchCovers, uriConditionOf } from "../../src/rules/unreachable-route-match.js";
 
@@ -346,6 +347,47 @@ describe("invalid: routes no request reaches", () => {
     ],
   ])("a VirtualService bound to a gateway that does not serve its hosts: %s", async (_, yaml, expected) => {
     expect(await lint(yaml)).toEqual(expected);
+  });
+
+  /** A Gateway `gw` with one server for shop.example.com (flow mappings for port and tls). */
+  const server = (port: string, tls = "") => ingressServer("gw", "shop", port, "[shop.example.com]", tls);
+  const shopVs = (gateways: string, body: string) => vs("shop", `  hosts: [shop.example.com]\n  gateways: ${gateways}\n${body}`);
+  const http = `  http:\n  - ${to("v1")}\n`;
+  const tls = "  tls:\n  - match: [{sniHosts: [shop.example.com]}]\n    route: [{destination: {host: catalog}}]\n";
+  const tcp = "  tcp:\n  - route: [{destination: {host: catalog}}]\n";
+  it.each([
+    ["HTTP routes on an HTTP server", server("{number: 80, name: http, protocol: HTTP}"), "[gw]", http],
+    ["HTTP routes on an HTTPS server that terminates TLS", server("{number: 443, name: https, protocol: HTTPS}", "{mode: SIMPLE, credentialName: shop}"), "[gw]", http],
+    ["HTTP routes on a gRPC-Web server", server("{number: 80, name: grpc-web, protocol: GRPC-WEB}"), "[gw]", http],
+    ["tls routes on an HTTPS PASSTHROUGH server", server("{number: 443, name: https, protocol: HTTPS}", "{mode: PASSTHROUGH}"), "[gw]", tls],
+    ["tcp routes on a TLS server that terminates TLS", server("{number: 8443, name: tls, protocol: TLS}", "{mode: SIMPLE, credentialName: shop}"), "[gw]", tcp],
+    ["HTTP routes on a PASSTHROUGH server, also bound to mesh (sidecars use them)", server("{number: 443, name: tls, protocol: TLS}", "{mode: PASSTHROUGH}"), "[mesh, gw]", http],
+    ["HTTP and tls routes: each kind has its server", server("{number: 443, name: tls, protocol: TLS}", "{mode: PASSTHROUGH}") + gateway("web"), "[gw, web]", http + tls],
+  ])("valid: the servers take the routes' kind: %s", async (_, gateways, bound, body) => {
+    expect(await lint(service("catalog") + gateways + shopVs(bound, body))).toEqual([]);
+  });
+
+  it.each([
+    [
+      "HTTP routes on a TLS PASSTHROUGH server",
+      server("{number: 443, name: tls, protocol: TLS}", "{mode: PASSTHROUGH}"),
+      http,
+      "26:5 error - The HTTP routes of this VirtualService are never used: the servers of shop/gw for its hosts (port 443 TLS PASSTHROUGH) take tls routes only. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes: route by SNI with tls routes (match sniHosts), or make the server HTTPS with mode SIMPLE (TLS terminated there) to route HTTP",
+    ],
+    [
+      "tls routes on an HTTP server",
+      server("{number: 80, name: http, protocol: HTTP}"),
+      tls,
+      "25:5 error - The tls routes of this VirtualService are never used: the servers of shop/gw for its hosts (port 80 HTTP) take HTTP routes only. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes: use HTTP routes, or make the server PASSTHROUGH to route TLS by SNI",
+    ],
+    [
+      "tls routes on a TLS server that terminates TLS (it takes tcp routes)",
+      server("{number: 8443, name: tls, protocol: TLS}", "{mode: SIMPLE, credentialName: shop}"),
+      tls,
+      "26:5 error - The tls routes of this VirtualService are never used: the servers of shop/gw for its hosts (port 8443 TLS SIMPLE) take tcp routes only. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes: write them as tcp routes",
+    ],
+  ])("invalid: no server of the gateways takes the routes' kind: %s", async (_, gateways, body, expected) => {
+    expect(await lint(service("catalog") + gateways + shopVs("[gw]", body))).toEqual([expected]);
   });
 
   it("routes shadowed across VirtualServices merged on a gateway host", async () => {
