@@ -60,7 +60,7 @@ function serverKind(server: GatewayServer): "http" | "https" | "tls" | "tcp" {
   const mode = String(server.tls?.mode ?? "");
   if (protocol === "HTTPS") return mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH" ? "tls" : "https";
   if (protocol === "TLS") return "tls";
-  if (protocol === "HTTP" || protocol === "HTTP2" || protocol === "GRPC") return "http";
+  if (protocol !== undefined && HTTP_SERVER_PROTOCOLS.has(protocol)) return "http";
   return "tcp";
 }
 

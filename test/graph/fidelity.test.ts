@@ -323,6 +323,12 @@ spec:
     expect(gateway.listeners().map((l) => l.name)).toEqual(["0.0.0.0_8443"]);
     expect(gateway.routeConfigs().map((c) => c.name)).toEqual(["https.443.https-shop.gw.shop"]);
   });
+  it("a gRPC-Web server gets an HTTP route configuration", () => {
+    const g = graphOf(service("a", "default") + ingressServer("gw", "default", "{number: 80, name: grpc-web, protocol: GRPC-Web}", "[web.example.com]") +
+      vs("web", "default", "  hosts: [web.example.com]\n  gateways: [gw]\n  http:\n  - route: [{destination: {host: a}}]\n"));
+    const gateway = g.gatewayProxy(g.proxy("istio-system/istio-ingressgateway")!);
+    expect(gateway.routeConfigs().map((c) => c.name)).toEqual(["http.8080"]);
+  });
   it.each([
     ["a TLS server that terminates TLS forwards by the tcp route", "{mode: SIMPLE, credentialName: db-cert}", "outbound|9080||b.default.svc.cluster.local"],
     ["a PASSTHROUGH server forwards by the tls route", "{mode: PASSTHROUGH}", "outbound|9080||a.default.svc.cluster.local"],
