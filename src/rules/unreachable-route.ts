@@ -248,12 +248,24 @@ function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entr
   }
   const listeners = new Set<number>();
   for (const binding of applies) {
-    const ports = bindingPorts(state.graph, vs, binding);
+    const ports = bindingPorts(state.graph, vs, binding, entry.route.protocol);
     if (!ports || ports.has(port)) return undefined;
     for (const p of ports) listeners.add(p);
   }
-  if (applies.length === 0) return undefined;
+  // No binding has a listener for routes of this kind: `routeKindNotServed` reports the routes.
+  if (applies.length === 0 || listeners.size === 0) return undefined;
   const hosts = vs.hosts.map((h) => h.written).join(", ");
+  // A gateway server on that port for the hosts that takes another kind of routes.
+  const otherKinds = new Set<string>();
+  for (const binding of applies) {
+    const gateway = binding === "mesh" ? undefined : state.graph.gateway(binding);
+    for (const server of gateway?.servers ?? []) {
+      if (server.port.number !== port || serverHostsFor(server, vs).length === 0) continue;
+      const kind = serverRouteKind(server);
+      otherKinds.add(kind === undefined ? "no routes (AUTO_PASSTHROUGH)" : `${KIND_LABEL[kind]} routes only`);
+    }
+  }
+  const portList = listeners.size ? `ports ${[...listeners].sort((a, b) => a - b).join(", ")}` : "none";
   return {
     messageId: "portNotServed",
     data: {
@@ -261,7 +273,7 @@ function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entr
       route: routeLabel(entry.route),
       port,
       hosts,
-      listeners: listeners.size ? `ports ${[...listeners].sort((a, b) => a - b).join(", ")}` : "none",
+      listeners: otherKinds.size ? `${portList}; the server on port ${port} takes ${[...otherKinds].join(", ")}` : portList,
     },
     resource: vs.resource,
     path: [...path, "port"],
@@ -305,12 +317,13 @@ function nonHttpServicePort(graph: MeshGraph, vs: VirtualServiceInfo, port: numb
 
 /**
  * The listener ports on which a binding (`mesh` or a gateway) routes the VirtualService's hosts:
- * the service ports of the hosts for sidecars, the ports of the servers serving them on a gateway.
- * Undefined when the input does not say (a wildcard host, a cluster-local host that is no known
- * service, no host that is a known service, an unknown gateway, a gateway serving none of the hosts
- * — `unknown-gateway` reports that).
+ * the service ports of the hosts for sidecars, the ports of the servers serving them on a gateway
+ * that take routes of the protocol (see {@link serverRouteKind}). Undefined when the input does not
+ * say (a wildcard host, a cluster-local host that is no known service, no host that is a known
+ * service, an unknown gateway, a gateway serving none of the hosts: `unknown-gateway` reports that).
+ * Empty when the gateway serves the hosts only on servers that take other kinds of routes.
  */
-function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string): Set<number> | undefined {
+function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string, protocol: RouteProtocol): Set<number> | undefined {
   const ports = new Set<number>();
   if (binding === "mesh") {
     for (const { host, written } of vs.hosts) {
@@ -328,8 +341,13 @@ function bindingPorts(graph: MeshGraph, vs: VirtualServiceInfo, binding: string)
   }
   const gateway = graph.gateway(binding);
   if (!gateway) return undefined;
-  for (const server of gateway.servers) if (serverHostsFor(server, vs).length > 0) ports.add(server.port.number);
-  return ports.size ? ports : undefined;
+  let serves = false;
+  for (const server of gateway.servers) {
+    if (serverHostsFor(server, vs).length === 0) continue;
+    serves = true;
+    if (serverRouteKind(server) === protocol) ports.add(server.port.number);
+  }
+  return serves ? ports : undefined;
 }
 
 /** Routes of one protocol inside one VirtualService, in order. */

@@ -390,6 +390,14 @@ describe("invalid: routes no request reaches", () => {
     expect(await lint(service("catalog") + gateways + shopVs("[gw]", body))).toEqual([expected]);
   });
 
+  it("an HTTP match on the port of a PASSTHROUGH server of the gateway, beside an HTTP server", async () => {
+    const gateways = server("{number: 443, name: tls, protocol: TLS}", "{mode: PASSTHROUGH}") + gateway("web");
+    const yaml = service("catalog") + gateways + shopVs("[gw, web]", `  http:\n  - match: [{port: 443}]\n    ${to("v2")}\n  - ${to("v1")}\n`);
+    expect(await lint(yaml)).toEqual([
+      "35:14 error - Match 0 of route 0 applies to port 443 only, but no listener for shop.example.com has that port (ports 80; the server on port 443 takes tls routes only): Envoy never uses it",
+    ]);
+  });
+
   it("routes shadowed across VirtualServices merged on a gateway host", async () => {
     const yaml =
       gateway("gw") +
