@@ -39,6 +39,8 @@ export const unreachableRoute: Rule = {
         "This VirtualService is not bound to gateway {{gateway}} (it is bound to {{bound}}): this entry never applies there",
       shadowedOnGateway:
         "{{route}} is never used for host {{host}} on gateway {{gateway}}: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: {{reason}}",
+      noHttpPort:
+        "The HTTP routes of this VirtualService are never used: {{services}} {{have}} no HTTP port ({{ports}}), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
       routeKindNotServed:
         "The {{kind}} routes of this VirtualService are never used: the servers of {{gateways}} for its hosts ({{servers}}) take {{served}}. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes{{fix}}",
       gatewayNotServing:
@@ -55,6 +57,7 @@ export const unreachableRoute: Rule = {
     for (let v = 0; v < virtualServices.length; v++) {
       const vs = virtualServices[v];
       if (vs.resource.origin !== "lint") continue;
+      reportHttpRoutesWithoutHttpPort(state, vs);
       let scope: MatchScope | undefined;
       for (const protocol of PROTOCOLS) {
         // A protocol's only route, without match entries, is live and has no entry that could be dead.
@@ -86,6 +89,8 @@ class State {
   private readonly reported = new Set<string>();
   /** Routes (`resource key|path`) already reported as unreachable inside their own VirtualService. */
   readonly unreachable = new Set<string>();
+  /** VirtualServices whose HTTP routes are all reported (`noHttpPort`): their entries are not judged one by one on ports. */
+  readonly withoutHttpPort = new Set<VirtualServiceInfo>();
 
   constructor(readonly context: RuleContext) {
     this.graph = context.graph;
@@ -235,7 +240,7 @@ function deadEntry(state: State, vs: VirtualServiceInfo, scope: MatchScope, entr
   }
   const port = entry.match.port;
   if (typeof port !== "number" || port === 0) return undefined;
-  if (entry.route.protocol === "http" && applies.length === 1 && applies[0] === "mesh") {
+  if (entry.route.protocol === "http" && applies.length === 1 && applies[0] === "mesh" && !state.withoutHttpPort.has(vs)) {
     const nonHttp = nonHttpServicePort(state.graph, vs, port);
     if (nonHttp) {
       return {
@@ -472,6 +477,50 @@ function reportUnservedGateways(state: State, vs: VirtualServiceInfo): void {
       severity: unused ? 2 : 1,
     });
   }
+}
+
+/**
+ * The HTTP routes of a VirtualService for sidecars only whose hosts are services of the input without
+ * any HTTP or sniffed port: sidecars build TCP (or TLS) filter chains for every port of them, which
+ * use tcp and tls routes, so no HTTP route is ever used. Silent when the input does not say (as in
+ * {@link nonHttpServicePort}: unknown or wildcard hosts, a Sidecar declaring egress ports, another
+ * service with an HTTP or sniffed port of the same number).
+ */
+function reportHttpRoutesWithoutHttpPort(state: State, vs: VirtualServiceInfo): void {
+  if (vs.delegate || vs.gateways.length !== 1 || vs.gateways[0].gateway !== "mesh") return;
+  const first = vs.routes.find((route) => route.protocol === "http");
+  if (!first) return;
+  const { graph } = state;
+  if (graph.sidecars.some((sidecar) => sidecar.egress.some((egress) => egress.port !== undefined))) return;
+  const names: string[] = [];
+  const ports: string[] = [];
+  const numbers = new Set<number>();
+  for (const { host, written } of vs.hosts) {
+    if (host.includes("*")) return;
+    const services = graph.services.exact(host);
+    if (services.length === 0) return;
+    names.push(written);
+    for (const service of services) {
+      for (const p of service.ports) {
+        if (p.kind === "http" || p.kind === "auto") return;
+        numbers.add(p.port);
+        const text = `port ${p.port}${p.name ? ` ${p.name}` : ""} is ${p.protocol}`;
+        if (!ports.includes(text)) ports.push(text);
+      }
+    }
+  }
+  if (numbers.size === 0) return;
+  for (const service of graph.services.services) {
+    if (service.ports.some((p) => numbers.has(p.port) && (p.kind === "http" || p.kind === "auto"))) return;
+  }
+  state.withoutHttpPort.add(vs);
+  state.report({
+    messageId: "noHttpPort",
+    data: { services: names.join(", "), have: names.length === 1 ? "has" : "have", ports: ports.join(", ") },
+    resource: vs.resource,
+    path: first.provenance.path,
+    severity: 2,
+  });
 }
 
 const KIND_LABEL: Record<RouteProtocol, string> = { http: "HTTP", tls: "tls", tcp: "tcp" };

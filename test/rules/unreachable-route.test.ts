@@ -4,7 +4,7 @@ import { parseSource } from "../../src/load/parse.js";
 import { buildModel } from "../../src/model/index.js";
 import { DEFAULT_MESH } from "../../src/model/mesh.js";
 import { unreachableRoute } from "../../src/rules/unreachable-route.js";
-import { ingressServer } from "../fixtures/manifests.js";
+import { ingressServer, tlsServiceEntry } from "../fixtures/manifests.js";
 import { lintRule } from "../helpers.js";
 import { matchCovers, uriConditionOf } from "../../src/rules/unreachable-route-match.js";
 
@@ -313,6 +313,40 @@ describe("invalid: routes no request reaches", () => {
     expect(await lint(ports(port) + routes(`{match: [{port: 9000}], ${to("v2")}}`, `{${to("v1")}}`))).toEqual([
       `15:15 error - Match 0 of route 0 applies to port 9000 only, but that port of catalog is ${protocol}, not HTTP: sidecars build no HTTP routes for it, so Envoy never uses it`,
     ]);
+  });
+
+  /** Service `catalog` with only the given ports (YAML flow mappings). */
+  const only = (list: string) => service("catalog").replace("ports: [{name: http, port: 8080}]", `ports: [${list}]`);
+  const tlsEntry = `---\n${tlsServiceEntry("api", "shop", "[api.example.com]")}`;
+  it.each([
+    ["a TCP and an HTTP port", only("{name: tcp-db, port: 3306}, {name: http, port: 8080}"), routes(`{${to("v1")}}`)],
+    ["an unnamed port (sniffed)", only("{port: 9000}"), routes(`{${to("v1")}}`)],
+    ["tcp routes for a TCP port", only("{name: tcp-db, port: 3306}"), vs("catalog", `  hosts: [catalog]\n  tcp:\n  - {${to("v1")}}\n`)],
+    ["bound to a gateway too", only("{name: tcp-db, port: 3306}") + gateway("gw", '["catalog.example.com"]'), vs("catalog", `  hosts: [catalog, catalog.example.com]\n  gateways: [mesh, gw]\n  http:\n  - {${to("v1")}}\n`)],
+    ["another service has an HTTP port of that number", only("{name: tcp-db, port: 3306}") + service("web", 3306), routes(`{${to("v1")}}`)],
+    ["a host the input does not define", only("{name: tcp-db, port: 3306}"), vs("catalog", `  hosts: [catalog, other]\n  http:\n  - {${to("v1")}}\n`)],
+  ])("valid: HTTP routes for a service with an HTTP or sniffed port, or not only for sidecars: %s", async (_, services, virtualService) => {
+    expect(await lint(services + virtualService)).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a service whose only port is TCP",
+      only("{name: tcp-db, port: 3306}") + routes(`{match: [{port: 3306}], ${to("v2")}}`, `{${to("v1")}}`),
+      "15:5 error - The HTTP routes of this VirtualService are never used: catalog has no HTTP port (port 3306 tcp-db is TCP), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
+    ],
+    [
+      "an unnamed port 3306 (MySQL's, which Istio takes as TCP)",
+      only("{port: 3306}") + routes(`{${to("v1")}}`),
+      "15:5 error - The HTTP routes of this VirtualService are never used: catalog has no HTTP port (port 3306 is TCP), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
+    ],
+    [
+      "an external TLS host with an HTTP timeout (sidecars pass the TLS through)",
+      tlsEntry + vs("api", "  hosts: [api.example.com]\n  http:\n  - timeout: 3s\n    route: [{destination: {host: api.example.com}}]\n"),
+      "15:5 error - The HTTP routes of this VirtualService are never used: api.example.com has no HTTP port (port 443 tls is TLS), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
+    ],
+  ])("invalid: HTTP routes for sidecars to services without an HTTP port: %s", async (_, yaml, expected) => {
+    expect(await lint(yaml)).toEqual([expected]);
   });
 
   it("match gateways the VirtualService is not bound to", async () => {
