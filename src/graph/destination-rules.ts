@@ -292,6 +292,27 @@ export class DestinationRuleIndex {
     return pool === "exported" ? undefined : null;
   }
 
+  /**
+   * The rules istiod merges into one (same namespace and host, `exportTo` written alike, the same
+   * workload selector or none), first one first; only groups of two or more. A rule whose `exportTo`
+   * extends another's joins that group and also stands on its own, as in istiod.
+   */
+  mergedGroups(): DestinationRuleInfo[][] {
+    const byHost = new Map<string, DestinationRuleInfo[]>();
+    for (const rule of this.rules) {
+      const key = `${rule.namespace}\u0000${rule.host}`;
+      const list = byHost.get(key);
+      if (list) list.push(rule);
+      else byHost.set(key, [rule]);
+    }
+    const groups: DestinationRuleInfo[][] = [];
+    byHost.forEach((rules) => {
+      if (rules.length < 2) return;
+      for (const entry of consolidate(rules)) if (entry.rules.length > 1) groups.push(entry.rules);
+    });
+    return groups;
+  }
+
   /** The result of merged rules (of one namespace, for one host) in a scope: one object for the same rules. */
   private merge(merged: DestinationRuleInfo[], scope: EffectiveDestinationRule["scope"], namespace: string): EffectiveDestinationRule {
     // Clients of many namespaces usually end up with the same merged rules: build the result once.

@@ -3,6 +3,7 @@ import { unknownDestinationHost } from "./unknown-destination-host.js";
 import { unknownGateway } from "./unknown-gateway.js";
 import { conflictingVirtualServiceHosts } from "./conflicting-virtualservice-hosts.js";
 import { unknownDestinationRuleHost } from "./unknown-destinationrule-host.js";
+import { conflictingDestinationRules } from "./conflicting-destinationrules.js";
 import { sidecarSelector } from "./sidecar-selector.js";
 import { policySelector } from "./policy-selector.js";
 import { deploymentServices } from "./deployment-services.js";
@@ -24,7 +25,7 @@ import type { Rule } from "./types.js";
 export type { Rule, RuleMeta, RuleContext, Report, Severity } from "./types.js";
 
 /** Every rule, in the order they run. */
-export const rules: readonly Rule[] = [schema, unknownDestinationHost, unknownGateway, conflictingVirtualServiceHosts, unknownDestinationRuleHost, sidecarSelector, policySelector, deploymentServices, gatewayWorkload, conflictingGateways, portProtocol, tlsNoCa, serviceentryAddresses, conflictingServiceentryProtocol, missingSubset, subsetNoEndpoints, mtlsMismatch, egressGatewayBypass, outboundTrafficPolicy, unreachableRoute, duplicateResource];
+export const rules: readonly Rule[] = [schema, unknownDestinationHost, unknownGateway, conflictingVirtualServiceHosts, unknownDestinationRuleHost, conflictingDestinationRules, sidecarSelector, policySelector, deploymentServices, gatewayWorkload, conflictingGateways, portProtocol, tlsNoCa, serviceentryAddresses, conflictingServiceentryProtocol, missingSubset, subsetNoEndpoints, mtlsMismatch, egressGatewayBypass, outboundTrafficPolicy, unreachableRoute, duplicateResource];
 
 export function findRule(id: string): Rule | undefined {
   return rules.find((rule) => rule.meta.id === id);
