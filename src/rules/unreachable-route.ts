@@ -2,6 +2,7 @@ import type { MeshGraph, Route, VirtualServiceInfo, VirtualServiceRoute } from "
 import { delegatedRoutes, droppedDelegateRoute, graphDelegateResolver, type OutboundScope } from "../graph/outbound.js";
 import { serverHostsFor, serverRouteKind } from "../graph/proxies.js";
 import type { RouteProtocol } from "../graph/virtual-services.js";
+import type { PortKind, ServicePort } from "../graph/types.js";
 import { basename } from "node:path";
 import type { NodePath } from "../load/types.js";
 import type { Resource } from "../model/index.js";
@@ -41,6 +42,8 @@ export const unreachableRoute: Rule = {
         "{{route}} is never used for host {{host}} on gateway {{gateway}}: istiod merges the VirtualServices for that host in order and Envoy picks the first matching route: {{reason}}",
       noHttpPort:
         "The HTTP routes of this VirtualService are never used: {{services}} {{have}} no HTTP port ({{ports}}), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
+      noPortForRoutes:
+        "The {{kind}} routes of this VirtualService are never used: {{services}} {{have}} no {{wanted}} port ({{ports}}), and sidecars use tls routes only on TLS and HTTPS ports and tcp routes only on TCP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if these routes did not exist{{fix}}",
       routeKindNotServed:
         "The {{kind}} routes of this VirtualService are never used: the servers of {{gateways}} for its hosts ({{servers}}) take {{served}}. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes{{fix}}",
       gatewayNotServing:
@@ -57,7 +60,7 @@ export const unreachableRoute: Rule = {
     for (let v = 0; v < virtualServices.length; v++) {
       const vs = virtualServices[v];
       if (vs.resource.origin !== "lint") continue;
-      reportHttpRoutesWithoutHttpPort(state, vs);
+      reportRoutesWithoutPorts(state, vs);
       let scope: MatchScope | undefined;
       for (const protocol of PROTOCOLS) {
         // A protocol's only route, without match entries, is live and has no entry that could be dead.
@@ -479,48 +482,71 @@ function reportUnservedGateways(state: State, vs: VirtualServiceInfo): void {
   }
 }
 
+/** The service port kinds on which sidecars use each kind of route (pilot/pkg/networking/core/tls.go, listener.go). */
+const PORT_KINDS_FOR_ROUTES: Record<RouteProtocol, ReadonlySet<PortKind>> = {
+  http: new Set<PortKind>(["http", "auto"]),
+  tls: new Set<PortKind>(["tls"]),
+  tcp: new Set<PortKind>(["tcp", "auto"]),
+};
+
 /**
- * The HTTP routes of a VirtualService for sidecars only whose hosts are services of the input without
- * any HTTP or sniffed port: sidecars build TCP (or TLS) filter chains for every port of them, which
- * use tcp and tls routes, so no HTTP route is ever used. Silent when the input does not say (as in
- * {@link nonHttpServicePort}: unknown or wildcard hosts, a Sidecar declaring egress ports, another
- * service with an HTTP or sniffed port of the same number).
+ * Routes of a VirtualService for sidecars only that no port of its hosts takes: sidecars use HTTP
+ * routes on HTTP and sniffed ports, tls routes on TLS and HTTPS ports, tcp routes on TCP and sniffed
+ * ports. When every host is a service of the input and none of their ports takes a kind, its routes
+ * are never used. Silent when the input does not say (as in {@link nonHttpServicePort}: unknown or
+ * wildcard hosts, a Sidecar declaring egress ports, another service with a port of the same number
+ * that takes the kind).
  */
-function reportHttpRoutesWithoutHttpPort(state: State, vs: VirtualServiceInfo): void {
+function reportRoutesWithoutPorts(state: State, vs: VirtualServiceInfo): void {
   if (vs.delegate || vs.gateways.length !== 1 || vs.gateways[0].gateway !== "mesh") return;
-  const first = vs.routes.find((route) => route.protocol === "http");
-  if (!first) return;
   const { graph } = state;
-  if (graph.sidecars.some((sidecar) => sidecar.egress.some((egress) => egress.port !== undefined))) return;
+  let sidecarPorts: boolean | undefined;
+  let hostPorts: { names: string[]; ports: ServicePort[] } | null | undefined;
+  for (const kind of PROTOCOLS) {
+    const first = vs.routes.find((route) => route.protocol === kind);
+    if (!first) continue;
+    sidecarPorts ??= graph.sidecars.some((sidecar) => sidecar.egress.some((egress) => egress.port !== undefined));
+    if (sidecarPorts) return;
+    hostPorts ??= portsOfHosts(graph, vs);
+    if (!hostPorts) return;
+    const takes = PORT_KINDS_FOR_ROUTES[kind];
+    if (hostPorts.ports.some((p) => takes.has(p.kind))) continue;
+    const numbers = new Set(hostPorts.ports.map((p) => p.port));
+    if (graph.services.services.some((service) => service.ports.some((p) => numbers.has(p.port) && takes.has(p.kind)))) continue;
+    const ports = [...new Set(hostPorts.ports.map((p) => `port ${p.port}${p.name ? ` ${p.name}` : ""} is ${p.protocol}`))].join(", ");
+    const services = hostPorts.names.join(", ");
+    const have = hostPorts.names.length === 1 ? "has" : "have";
+    if (kind === "http") state.withoutHttpPort.add(vs);
+    const kinds = new Set(hostPorts.ports.map((p) => p.kind));
+    state.report({
+      messageId: kind === "http" ? "noHttpPort" : "noPortForRoutes",
+      data: {
+        services,
+        have,
+        ports,
+        kind: KIND_LABEL[kind],
+        wanted: kind === "tls" ? "TLS or HTTPS" : "TCP or sniffed",
+        fix: kind === "tcp" && kinds.has("tls") ? ": write them as tls routes (match sniHosts)" : kind === "tls" && kinds.has("http") ? ": use HTTP routes" : kind === "tls" ? ": write them as tcp routes, or name the port tls-... if it carries TLS" : "",
+      },
+      resource: vs.resource,
+      path: first.provenance.path,
+      severity: 2,
+    });
+  }
+}
+
+/** The names and ports of a VirtualService's hosts when every host is a service of the input; null otherwise. */
+function portsOfHosts(graph: MeshGraph, vs: VirtualServiceInfo): { names: string[]; ports: ServicePort[] } | null {
   const names: string[] = [];
-  const ports: string[] = [];
-  const numbers = new Set<number>();
+  const ports: ServicePort[] = [];
   for (const { host, written } of vs.hosts) {
-    if (host.includes("*")) return;
+    if (host.includes("*")) return null;
     const services = graph.services.exact(host);
-    if (services.length === 0) return;
+    if (services.length === 0) return null;
     names.push(written);
-    for (const service of services) {
-      for (const p of service.ports) {
-        if (p.kind === "http" || p.kind === "auto") return;
-        numbers.add(p.port);
-        const text = `port ${p.port}${p.name ? ` ${p.name}` : ""} is ${p.protocol}`;
-        if (!ports.includes(text)) ports.push(text);
-      }
-    }
+    for (const service of services) ports.push(...service.ports);
   }
-  if (numbers.size === 0) return;
-  for (const service of graph.services.services) {
-    if (service.ports.some((p) => numbers.has(p.port) && (p.kind === "http" || p.kind === "auto"))) return;
-  }
-  state.withoutHttpPort.add(vs);
-  state.report({
-    messageId: "noHttpPort",
-    data: { services: names.join(", "), have: names.length === 1 ? "has" : "have", ports: ports.join(", ") },
-    resource: vs.resource,
-    path: first.provenance.path,
-    severity: 2,
-  });
+  return ports.length > 0 ? { names, ports } : null;
 }
 
 const KIND_LABEL: Record<RouteProtocol, string> = { http: "HTTP", tls: "tls", tcp: "tcp" };

@@ -325,7 +325,9 @@ describe("invalid: routes no request reaches", () => {
     ["bound to a gateway too", only("{name: tcp-db, port: 3306}") + gateway("gw", '["catalog.example.com"]'), vs("catalog", `  hosts: [catalog, catalog.example.com]\n  gateways: [mesh, gw]\n  http:\n  - {${to("v1")}}\n`)],
     ["another service has an HTTP port of that number", only("{name: tcp-db, port: 3306}") + service("web", 3306), routes(`{${to("v1")}}`)],
     ["a host the input does not define", only("{name: tcp-db, port: 3306}"), vs("catalog", `  hosts: [catalog, other]\n  http:\n  - {${to("v1")}}\n`)],
-  ])("valid: HTTP routes for a service with an HTTP or sniffed port, or not only for sidecars: %s", async (_, services, virtualService) => {
+    ["tls routes for a TLS port", tlsEntry, vs("api", "  hosts: [api.example.com]\n  tls:\n  - match: [{sniHosts: [api.example.com]}]\n    route: [{destination: {host: api.example.com}}]\n")],
+    ["tcp routes for a sniffed port", only("{port: 9000}"), vs("catalog", `  hosts: [catalog]\n  tcp:\n  - {${to("v1")}}\n`)],
+  ])("valid: routes for a service with a port that takes them, or not only for sidecars: %s", async (_, services, virtualService) => {
     expect(await lint(services + virtualService)).toEqual([]);
   });
 
@@ -345,7 +347,17 @@ describe("invalid: routes no request reaches", () => {
       tlsEntry + vs("api", "  hosts: [api.example.com]\n  http:\n  - timeout: 3s\n    route: [{destination: {host: api.example.com}}]\n"),
       "15:5 error - The HTTP routes of this VirtualService are never used: api.example.com has no HTTP port (port 443 tls is TLS), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
     ],
-  ])("invalid: HTTP routes for sidecars to services without an HTTP port: %s", async (_, yaml, expected) => {
+    [
+      "tcp routes for a TLS port (sidecars use tls routes there)",
+      tlsEntry + vs("api", "  hosts: [api.example.com]\n  tcp:\n  - route: [{destination: {host: api.example.com}}]\n"),
+      "15:5 error - The tcp routes of this VirtualService are never used: api.example.com has no TCP or sniffed port (port 443 tls is TLS), and sidecars use tls routes only on TLS and HTTPS ports and tcp routes only on TCP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if these routes did not exist: write them as tls routes (match sniHosts)",
+    ],
+    [
+      "tls routes for an HTTP service",
+      service("catalog") + vs("catalog", "  hosts: [catalog]\n  tls:\n  - match: [{sniHosts: [catalog]}]\n    route: [{destination: {host: catalog}}]\n"),
+      "15:5 error - The tls routes of this VirtualService are never used: catalog has no TLS or HTTPS port (port 8080 http is HTTP), and sidecars use tls routes only on TLS and HTTPS ports and tcp routes only on TCP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if these routes did not exist: use HTTP routes",
+    ],
+  ])("invalid: routes for sidecars to services without a port that takes them: %s", async (_, yaml, expected) => {
     expect(await lint(yaml)).toEqual([expected]);
   });
 
