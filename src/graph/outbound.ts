@@ -268,10 +268,27 @@ export function targetPortOf(port: ServicePort, workload: Workload | undefined):
   return named?.port;
 }
 
+/**
+ * Whether istiod counts an HTTP route's destinations for a scope's namespace when inferring services
+ * (push_context's virtualServiceDestinationsFilteredBySourceNamespace): not when a match names a
+ * source namespace and none names this one.
+ */
+function sourceNamespaceAdmits(route: VirtualServiceRoute, namespace: string): boolean {
+  let admitted = true;
+  for (const match of route.matches) {
+    const source = match.sourceNamespace;
+    if (typeof source !== "string" || source === "") continue;
+    if (source === namespace) return true;
+    admitted = false;
+  }
+  return admitted;
+}
+
 export class OutboundScope {
   readonly namespace: string;
   readonly sidecar?: SidecarInfo;
   private visibleCache?: MeshService[];
+  private inferredCache?: Set<MeshService>;
   private vsIndex?: VirtualServiceIndex;
   private readonly clusterCache = new Map<string, Cluster | null>();
   private readonly routeConfigCache = new Map<number, RouteConfiguration>();
@@ -313,7 +330,82 @@ export class OutboundScope {
   }
 
   serviceVisible(service: MeshService, port?: number): boolean {
-    return isExportedTo(service.exportTo, this.namespace) && this.egressAllows(service.namespace, service.hostname, port);
+    if (!isExportedTo(service.exportTo, this.namespace)) return false;
+    return this.egressAllows(service.namespace, service.hostname, port) || this.inferredServices().has(service);
+  }
+
+  /**
+   * The services istiod adds to a scope that a Sidecar narrows, beyond its egress hosts: the
+   * destinations of the VirtualServices each egress listener selects (SidecarScope's
+   * collectImportedServices). A destination host resolves to the service of the scope's namespace,
+   * else of the first namespace (by name) that exports it here; it is added when it has a port the
+   * routes name (or a route names none), and the listener's port when the listener has one. Routes
+   * limited to other source namespaces are left out.
+   */
+  private inferredServices(): ReadonlySet<MeshService> {
+    if (this.inferredCache) return this.inferredCache;
+    const found = new Set<MeshService>();
+    this.inferredCache = found;
+    if (!this.egressRestricted) return found;
+    const virtualServices = this.virtualServices();
+    for (const listener of this.sidecar!.egress) {
+      for (let v = 0; v < virtualServices.length; v++) {
+        const vs = virtualServices[v];
+        if (!vs.hosts.some((h) => this.listenerAllows(listener, vs.namespace, h.host))) continue;
+        for (const [host, ports] of this.destinationPorts(vs)) {
+          const service = this.inferredService(host);
+          if (!service) continue;
+          const matches =
+            listener.port !== undefined ? service.ports.some((p) => p.port === listener.port) : ports.has(0) || service.ports.some((p) => ports.has(p.port));
+          if (matches) found.add(service);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Whether one egress listener's hosts admit a host of a namespace. */
+  private listenerAllows(listener: SidecarInfo["egress"][number], namespace: string, host: string): boolean {
+    for (const entry of listener.hosts) {
+      const entryNamespace = entry.namespace === "." ? this.namespace : entry.namespace;
+      if ((entryNamespace === "*" || entryNamespace === namespace) && entryNamespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host))) return true;
+    }
+    return false;
+  }
+
+  /** Destination hosts of a VirtualService (and its delegates) with the ports they name (0: none named), for this namespace's sources. */
+  private destinationPorts(vs: VirtualServiceInfo): Map<string, Set<number>> {
+    const out = new Map<string, Set<number>>();
+    const add = (destination: RouteDestination) => {
+      const ports = out.get(destination.host) ?? new Set<number>();
+      ports.add(destination.port ?? 0);
+      out.set(destination.host, ports);
+    };
+    const visit = (routes: readonly VirtualServiceRoute[], depth: number) => {
+      for (const route of routes) {
+        if (route.protocol === "http" && !sourceNamespaceAdmits(route, this.namespace)) continue;
+        route.destinations.forEach(add);
+        route.mirrors.forEach(add);
+        if (route.delegate && depth === 0) {
+          const delegate = this.graph.virtualServices.find((other) => other.delegate && other.name === route.delegate!.name && other.namespace === route.delegate!.namespace);
+          if (delegate) visit(delegate.routes, 1);
+        }
+      }
+    };
+    visit(vs.routes, 0);
+    return out;
+  }
+
+  /** The service istiod picks for an inferred destination host: in this namespace, else the first namespace by name that exports it here. */
+  private inferredService(host: string): MeshService | undefined {
+    const candidates = this.graph.services.exact(host);
+    let best: MeshService | undefined;
+    for (const service of candidates) {
+      if (service.namespace === this.namespace) return service;
+      if (!isExportedTo(service.exportTo, this.namespace)) continue;
+      if (!best || service.namespace < best.namespace) best = service;
+    }
+    return best;
   }
 
   visibleServices(): MeshService[] {
@@ -321,10 +413,14 @@ export class OutboundScope {
     return this.visibleCache;
   }
 
-  /** The service a host resolves to from this scope (exported to the namespace and allowed by the Sidecar). */
+  /** The service a host resolves to from this scope (exported to the namespace and allowed by the Sidecar, or inferred from its VirtualServices). */
   service(host: string): MeshService | undefined {
     const found = this.graph.services.lookup(host, this.namespace);
-    return found && this.egressAllows(found.namespace, found.hostname) ? found : undefined;
+    if (!found) return undefined;
+    if (this.egressAllows(found.namespace, found.hostname)) return found;
+    if (!this.egressRestricted) return undefined;
+    for (const service of this.inferredServices()) if (service.hostname === host) return service;
+    return undefined;
   }
 
   /**

@@ -372,6 +372,32 @@ spec:
     const config = g.proxyConfig(g.proxy("team-a/a-v1")!);
     expect(config.clusters.map((c) => c.name)).not.toContain("PassthroughCluster");
   });
+
+  // istiod adds the destinations of the VirtualServices a Sidecar's egress hosts select to its scope.
+  const route = (name: string, routeBody: string) =>
+    vs(name, "team-a", `  hosts: [a]\n  http:\n  - ${routeBody}\n`);
+  const egress = (listener: string) => `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: team-a}
+spec:
+  egress:
+  - ${listener}
+`;
+  it.each([
+    ["a destination of a VirtualService the egress hosts select", egress('hosts: ["./*"]') + route("to-b", `route: [{destination: {host: ${FQDN("b", "team-b")}}}]`), true],
+    ["a mirror too", egress('hosts: ["./*"]') + route("to-b", `route: [{destination: {host: a}}]\n    mirror: {host: ${FQDN("b", "team-b")}}`), true],
+    ["a destination port the service has", egress('hosts: ["./*"]') + route("to-b", `route: [{destination: {host: ${FQDN("b", "team-b")}, port: {number: 9080}}}]`), true],
+    ["not a destination port the service lacks", egress('hosts: ["./*"]') + route("to-b", `route: [{destination: {host: ${FQDN("b", "team-b")}, port: {number: 7070}}}]`), false],
+    ["not for a listener port the service lacks", egress('{port: {number: 7070, name: http, protocol: HTTP}, hosts: ["./*"]}') + route("to-b", `route: [{destination: {host: ${FQDN("b", "team-b")}}}]`), false],
+    ["not from a route for another source namespace", egress('hosts: ["./*"]') + route("to-b", `match: [{sourceNamespace: team-c}]\n    route: [{destination: {host: ${FQDN("b", "team-b")}}}]`), false],
+    ["not from a VirtualService the egress hosts do not select", egress('hosts: ["./b.example.com"]') + route("to-b", `route: [{destination: {host: ${FQDN("b", "team-b")}}}]`), false],
+  ])("inferred services: %s", (_, extra, visible) => {
+    const g = graphOf(service("a", "team-a") + service("b", "team-b") + extra);
+    const scope = g.scopeOf(g.workloads.find((w) => w.name === "a-v1")!);
+    expect(scope.service(FQDN("b", "team-b")) !== undefined).toBe(visible);
+    expect(g.proxyConfig(g.proxy("team-a/a-v1")!).clusters.some((c) => c.name === `outbound|9080||${FQDN("b", "team-b")}`)).toBe(visible);
+  });
 });
 
 describe("sidecar injection", () => {
