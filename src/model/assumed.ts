@@ -1,5 +1,5 @@
 import type { MeshSettings } from "./mesh.js";
-import { toResource, type Resource } from "./resource.js";
+import { asArray, asRecord, toResource, type Resource } from "./resource.js";
 
 interface ComponentInstall {
   name: string;
@@ -20,6 +20,12 @@ const INGRESS: ComponentInstall = {
     { name: "http2", port: 80, targetPort: 8080 },
     { name: "https", port: 443, targetPort: 8443 },
   ],
+};
+
+/** The demo profile's ingress gateway: the default one plus the TCP port of Istio's TCP tasks and the SNI port. */
+const DEMO_INGRESS: ComponentInstall = {
+  ...INGRESS,
+  ports: [...INGRESS.ports, { name: "tcp", port: 31400, targetPort: 31400 }, { name: "tls", port: 15443, targetPort: 15443 }],
 };
 
 const EGRESS: ComponentInstall = {
@@ -101,16 +107,43 @@ function istioLabels(resources: Resource[]): Set<unknown> {
 }
 
 /**
+ * Whether the input relies on the standard egress gateway that the demo profile (or an install
+ * enabling `egressGateways`) adds: a Gateway selecting `istio: egressgateway`, or a VirtualService
+ * route or DestinationRule for `istio-egressgateway.<root namespace>`. Manifests written that way are
+ * applied to a mesh that has it, as those of Istio's egress tasks are.
+ */
+function referencesEgressGateway(resources: Resource[], rootNamespace: string): boolean {
+  const names = new Set([`${EGRESS.name}.${rootNamespace}`, `${EGRESS.name}.${rootNamespace}.svc`, `${EGRESS.name}.${rootNamespace}.svc.cluster.local`]);
+  const isEgress = (host: unknown, namespace: string | undefined) => typeof host === "string" && (names.has(host) || (host === EGRESS.name && namespace === rootNamespace));
+  for (const resource of resources) {
+    if (!resource.group.endsWith("istio.io")) continue;
+    const spec = resource.spec;
+    if (resource.kind === "Gateway" && asRecord(spec.selector).istio === EGRESS.istioLabel) return true;
+    if (resource.kind === "DestinationRule" && isEgress(spec.host, resource.namespace)) return true;
+    if (resource.kind !== "VirtualService") continue;
+    for (const kind of ["http", "tcp", "tls"]) {
+      for (const route of asArray(spec[kind])) {
+        const entry = asRecord(route);
+        const destinations = [...asArray(entry.route), ...asArray(entry.mirrors)].map((d) => asRecord(asRecord(d).destination).host);
+        if ([...destinations, asRecord(entry.mirror).host].some((host) => isEgress(host, resource.namespace))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
  * The parts of Istio's installation that manifests repositories rarely contain, as the chosen
- * profile installs them (`istioctl analyze` adds a dummy ingress gateway for the same reason).
- * Assumed resources feed the analysis and are never reported on.
+ * profile installs them (`istioctl analyze` adds a dummy ingress gateway for the same reason): the
+ * ingress gateway and istiod, and the egress gateway for the demo profile or when the input relies on
+ * it. Assumed resources feed the analysis and are never reported on.
  */
 export function assumedInstallation(resources: Resource[], mesh: MeshSettings): Resource[] {
   if (mesh.install === "none") return [];
   const present = istioLabels(resources);
   const installs: ComponentInstall[] = [];
-  if (!present.has(INGRESS.istioLabel)) installs.push(INGRESS);
-  if (mesh.install === "demo" && !present.has(EGRESS.istioLabel)) installs.push(EGRESS);
+  if (!present.has(INGRESS.istioLabel)) installs.push(mesh.install === "demo" ? DEMO_INGRESS : INGRESS);
+  if (!present.has(EGRESS.istioLabel) && (mesh.install === "demo" || referencesEgressGateway(resources, mesh.rootNamespace))) installs.push(EGRESS);
   if (!present.has(ISTIOD.istioLabel)) installs.push(ISTIOD);
   return installs.flatMap((install) =>
     componentObjects(install, mesh.rootNamespace).map((object) =>

@@ -131,4 +131,34 @@ describe("buildModel", () => {
     const names = model.resources.filter((r) => r.origin === "assumed" && r.kind === "Service").map((r) => r.name);
     expect(names).toEqual(assumed);
   });
+
+  const egressGateway = "kind: Gateway\napiVersion: networking.istio.io/v1\nmetadata: {name: egress}\nspec: {selector: {istio: egressgateway}}\n";
+  const routeTo = (host: string, namespace = "default") =>
+    `kind: VirtualService\napiVersion: networking.istio.io/v1\nmetadata: {name: r, namespace: ${namespace}}\nspec:\n  hosts: [a.example.com]\n  tls: [{route: [{destination: {host: ${host}}}]}]\n`;
+  it.each([
+    ["nothing refers to an egress gateway", "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\n", ["istio-ingressgateway", "istiod"]],
+    ["a Gateway selecting istio: egressgateway", egressGateway, ["istio-ingressgateway", "istio-egressgateway", "istiod"]],
+    ["a route to istio-egressgateway.istio-system.svc.cluster.local", routeTo("istio-egressgateway.istio-system.svc.cluster.local"), ["istio-ingressgateway", "istio-egressgateway", "istiod"]],
+    ["a route to the short name in the root namespace", routeTo("istio-egressgateway", "istio-system"), ["istio-ingressgateway", "istio-egressgateway", "istiod"]],
+    ["the short name elsewhere is another service", routeTo("istio-egressgateway"), ["istio-ingressgateway", "istiod"]],
+    [
+      "a DestinationRule for it",
+      "kind: DestinationRule\napiVersion: networking.istio.io/v1\nmetadata: {name: d}\nspec: {host: istio-egressgateway.istio-system.svc.cluster.local}\n",
+      ["istio-ingressgateway", "istio-egressgateway", "istiod"],
+    ],
+    ["an egress gateway of the input", egressGateway + "---\nkind: Pod\napiVersion: v1\nmetadata: {name: gw, labels: {istio: egressgateway}}\n", ["istio-ingressgateway", "istiod"]],
+  ])("assumed installation, default profile: %s", (_, yaml, assumed) => {
+    const model = modelOf(yaml);
+    expect(model.resources.filter((r) => r.origin === "assumed" && r.kind === "Service").map((r) => r.name)).toEqual(assumed);
+  });
+
+  it("the demo profile's ingress gateway also has the TCP port 31400 and the SNI port 15443", () => {
+    const ports = (install: "default" | "demo") => {
+      const model = modelOf("kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\n", install);
+      const service = model.resources.find((r) => r.origin === "assumed" && r.name === "istio-ingressgateway" && r.kind === "Service")!;
+      return (service.spec.ports as { port: number }[]).map((p) => p.port);
+    };
+    expect(ports("default")).toEqual([15021, 80, 443]);
+    expect(ports("demo")).toEqual([15021, 80, 443, 31400, 15443]);
+  });
 });

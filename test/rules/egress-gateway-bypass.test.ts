@@ -162,6 +162,14 @@ describe("egress-gateway-bypass", () => {
     );
   });
 
+  it("the input relies on the standard egress gateway: assumed without --install demo, so the ports are judged", async () => {
+    const yaml = CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, "");
+    expect((await run(RULE, yaml)).ids).toEqual([`${lineOf(yaml, "{number: 443")}:5 bypass`]);
+    expect((await run(RULE, CLIENT + SERVICE_ENTRY + GATEWAY.replace("istio: egressgateway", "istio: ingressgateway"))).ids).toEqual([]);
+    expect((await run("unknown-destination-host", COMPLETE)).ids).toEqual([]);
+    expect((await run("gateway-workload", COMPLETE)).ids).toEqual([]);
+  });
+
   it("only the HTTP port has a mesh leg: the TLS port bypasses", async () => {
     const yaml = CLIENT + SERVICE_ENTRY + GATEWAY + virtualService(HTTP_MESH_LEG + HTTP_GATEWAY_LEG, "");
     const { ids } = await run(RULE, yaml, DEMO);
