@@ -12,6 +12,9 @@ for (const [kind, template] of Object.entries<NodePath>({
   ReplicaSet: ["spec", "template"],
   Job: ["spec", "template"],
   CronJob: ["spec", "jobTemplate", "spec", "template"],
+  // Argo Rollouts (argoproj.io), the usual way to run canaries with Istio subsets; one that refers to
+  // a Deployment's template (workloadRef) has none of its own and is left out.
+  Rollout: ["spec", "template"],
   Pod: [],
 })) {
   POD_TEMPLATE[kind] = { template, labels: Object.freeze([...template, "metadata", "labels"]) as NodePath };
@@ -104,8 +107,10 @@ export function collectWorkloads(model: MeshModel, namespaces: Map<string, Names
     const resources = model.byKind.get(kind) ?? [];
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i];
-      if (kind === "Pod" ? resource.group !== "" : resource.group !== "apps" && resource.group !== "batch") continue;
-      const template = paths.template.length ? readRecord(at(resource.object, paths.template)) : resource.object;
+      if (kind === "Pod" ? resource.group !== "" : kind === "Rollout" ? resource.group !== "argoproj.io" : resource.group !== "apps" && resource.group !== "batch") continue;
+      const written = paths.template.length ? at(resource.object, paths.template) : resource.object;
+      if (kind === "Rollout" && (written === null || typeof written !== "object")) continue;
+      const template = readRecord(written);
       const metadata = readRecord(template.metadata);
       const podSpec = readRecord(template.spec);
       const labels = stringMap(metadata.labels);

@@ -400,6 +400,30 @@ spec:
   });
 });
 
+describe("workloads of other kinds", () => {
+  const rollout = (template: string) => `---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: shop, namespace: default}
+spec:
+${template}`;
+  it.each([
+    ["an Argo Rollout's pod template", rollout("  template:\n    metadata: {labels: {app: shop}}\n    spec: {containers: [{name: app, image: shop, ports: [{containerPort: 9080}]}]}\n"), ["Rollout shop"]],
+    ["a Rollout that refers to a Deployment's template has none of its own", rollout("  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: shop}\n"), []],
+    ["a Rollout of another API group is not Argo's", rollout("  template:\n    metadata: {labels: {app: shop}}\n").replace("argoproj.io/v1alpha1", "example.com/v1"), []],
+  ])("%s", (_, yaml, expected) => {
+    const g = graphOf(yaml);
+    expect(g.workloads.filter((w) => w.resource.origin !== "assumed").map((w) => `${w.kind} ${w.name}`)).toEqual(expected);
+  });
+  it("a Service selecting a Rollout's pods has endpoints", () => {
+    const g = graphOf(
+      rollout("  template:\n    metadata: {labels: {app: shop}}\n    spec: {containers: [{name: app, image: shop, ports: [{containerPort: 9080}]}]}\n") +
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: shop, namespace: default}\nspec:\n  selector: {app: shop}\n  ports: [{name: http, port: 9080}]\n",
+    );
+    expect(g.outboundScope("default").cluster("outbound|9080||shop.default.svc.cluster.local")!.endpoints().length).toBe(1);
+  });
+});
+
 describe("sidecar injection", () => {
   const ns = (name: string, labels: string) => `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: {${labels}}}\n`;
   it.each([
