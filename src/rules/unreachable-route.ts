@@ -44,6 +44,8 @@ export const unreachableRoute: Rule = {
         "The HTTP routes of this VirtualService are never used: {{services}} {{have}} no HTTP port ({{ports}}), and sidecars build HTTP routes only for HTTP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if this VirtualService did not exist. Name the port http-... (or set appProtocol: http) if it carries HTTP, or write tcp routes",
       noPortForRoutes:
         "The {{kind}} routes of this VirtualService are never used: {{services}} {{have}} no {{wanted}} port ({{ports}}), and sidecars use tls routes only on TLS and HTTPS ports and tcp routes only on TCP ports and ports whose protocol they sniff. Connections go to the service's default cluster as if these routes did not exist{{fix}}",
+      shortHostElsewhere:
+        'Host "{{host}}" of this VirtualService means {{fqdn}} (a short host is completed with the VirtualService\'s namespace), which is no Service or ServiceEntry of the input: no client resolves that name, so these routes never apply to the traffic for {{service}}, where they send it. Write the host as {{service}}',
       routeKindNotServed:
         "The {{kind}} routes of this VirtualService are never used: the servers of {{gateways}} for its hosts ({{servers}}) take {{served}}. istiod builds HTTP routes for HTTP servers and HTTPS servers that terminate TLS, tls routes for PASSTHROUGH servers and tcp routes for other TCP and TLS servers, so Envoy gets none of these routes{{fix}}",
       gatewayNotServing:
@@ -61,6 +63,7 @@ export const unreachableRoute: Rule = {
       const vs = virtualServices[v];
       if (vs.resource.origin !== "lint") continue;
       reportRoutesWithoutPorts(state, vs);
+      reportShortHostsElsewhere(state, vs);
       let scope: MatchScope | undefined;
       for (const protocol of PROTOCOLS) {
         // A protocol's only route, without match entries, is live and has no entry that could be dead.
@@ -478,6 +481,37 @@ function reportUnservedGateways(state: State, vs: VirtualServiceInfo): void {
       resource: vs.resource,
       path: binding.provenance!.path,
       severity: unused ? 2 : 1,
+    });
+  }
+}
+
+/**
+ * A short host (no dot) of a VirtualService for sidecars that names no service of its namespace, while
+ * its routes send to the service of that name in another namespace: the author meant that service,
+ * but istiod completes a short host with the VirtualService's namespace, so the routes apply to a
+ * name no client resolves. A warning: the service of the VirtualService's namespace may exist outside
+ * the input.
+ */
+function reportShortHostsElsewhere(state: State, vs: VirtualServiceInfo): void {
+  if (vs.delegate || !vs.gateways.some((g) => g.gateway === "mesh")) return;
+  const { graph } = state;
+  for (const { host, written, provenance } of vs.hosts) {
+    if (written.includes(".") || written.includes("*")) continue;
+    if (graph.services.lookup(host, vs.namespace) || graph.services.exact(host).length > 0) continue;
+    let meant: string | undefined;
+    for (const route of vs.routes) {
+      for (const destination of route.destinations) {
+        if (destination.host.split(".")[0] !== written || destination.host === host) continue;
+        if (graph.services.exact(destination.host).some((service) => service.origin === "Service")) meant ??= destination.host;
+      }
+    }
+    if (!meant) continue;
+    state.report({
+      messageId: "shortHostElsewhere",
+      data: { host: written, fqdn: host, service: meant },
+      resource: vs.resource,
+      path: provenance.path,
+      severity: 1,
     });
   }
 }

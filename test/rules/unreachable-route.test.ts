@@ -361,6 +361,22 @@ describe("invalid: routes no request reaches", () => {
     expect(await lint(yaml)).toEqual([expected]);
   });
 
+  const webCatalog = service("catalog").replace("namespace: shop", "namespace: web");
+  const toWeb = vs("catalog", `  hosts: [catalog]\n  http:\n  - route: [{destination: {host: catalog.web.svc.cluster.local}}]\n`);
+  it.each([
+    ["the short host is a service of the namespace too", webCatalog + service("catalog") + toWeb],
+    ["routes to a service of another name", webCatalog + vs("catalog", `  hosts: [catalog]\n  http:\n  - route: [{destination: {host: reviews.web.svc.cluster.local}}]\n`) + service("reviews").replace("namespace: shop", "namespace: web")],
+    ["bound to a gateway only", webCatalog + gateway("gw", '["*"]') + vs("catalog", `  hosts: [catalog]\n  gateways: [gw]\n  http:\n  - route: [{destination: {host: catalog.web.svc.cluster.local}}]\n`)],
+  ])("valid: a short host that means what it says: %s", async (_, yaml) => {
+    expect(await lint(yaml)).toEqual([]);
+  });
+
+  it("a short host completed with the VirtualService's namespace while the routes go to that name elsewhere", async () => {
+    expect(await lint(webCatalog + toWeb)).toEqual([
+      '13:11 warning - Host "catalog" of this VirtualService means catalog.shop.svc.cluster.local (a short host is completed with the VirtualService\'s namespace), which is no Service or ServiceEntry of the input: no client resolves that name, so these routes never apply to the traffic for catalog.web.svc.cluster.local, where they send it. Write the host as catalog.web.svc.cluster.local',
+    ]);
+  });
+
   it("match gateways the VirtualService is not bound to", async () => {
     const yaml = gateway("gw") + vs("shop", `  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - {match: [{gateways: [mesh]}], ${to("v2")}}\n  - {match: [{gateways: [gw, other]}], ${to("v1")}}\n`);
     expect(await lint(yaml)).toEqual([
