@@ -288,7 +288,7 @@ export class OutboundScope {
   readonly namespace: string;
   readonly sidecar?: SidecarInfo;
   private visibleCache?: MeshService[];
-  private inferredCache?: Set<MeshService>;
+  private inferredCache?: Map<MeshService, ReadonlySet<number> | "all">;
   private vsIndex?: VirtualServiceIndex;
   private readonly clusterCache = new Map<string, Cluster | null>();
   private readonly routeConfigCache = new Map<number, RouteConfiguration>();
@@ -331,22 +331,31 @@ export class OutboundScope {
 
   serviceVisible(service: MeshService, port?: number): boolean {
     if (!isExportedTo(service.exportTo, this.namespace)) return false;
-    return this.egressAllows(service.namespace, service.hostname, port) || this.inferredServices().has(service);
+    if (this.egressAllows(service.namespace, service.hostname, port)) return true;
+    const inferred = this.inferredServices().get(service);
+    return inferred !== undefined && (inferred === "all" || port === undefined || inferred.has(port));
   }
 
   /**
    * The services istiod adds to a scope that a Sidecar narrows, beyond its egress hosts: the
    * destinations of the VirtualServices each egress listener selects (SidecarScope's
    * collectImportedServices). A destination host resolves to the service of the scope's namespace,
-   * else of the first namespace (by name) that exports it here; it is added when it has a port the
-   * routes name (or a route names none), and the listener's port when the listener has one. Routes
-   * limited to other source namespaces are left out.
+   * else of the first namespace (by name) that exports it here; it is added with the ports the routes
+   * name (all of them when a route names none), or the listener's port when the listener has one, and
+   * not when it has none of those. Routes limited to other source namespaces are left out.
    */
-  private inferredServices(): ReadonlySet<MeshService> {
+  private inferredServices(): ReadonlyMap<MeshService, ReadonlySet<number> | "all"> {
     if (this.inferredCache) return this.inferredCache;
-    const found = new Set<MeshService>();
+    const found = new Map<MeshService, Set<number> | "all">();
     this.inferredCache = found;
     if (!this.egressRestricted) return found;
+    const add = (service: MeshService, ports: number[] | "all") => {
+      const known = found.get(service);
+      if (known === "all") return;
+      if (ports === "all") found.set(service, "all");
+      else if (known) ports.forEach((port) => known.add(port));
+      else found.set(service, new Set(ports));
+    };
     const virtualServices = this.virtualServices();
     for (const listener of this.sidecar!.egress) {
       for (let v = 0; v < virtualServices.length; v++) {
@@ -355,9 +364,11 @@ export class OutboundScope {
         for (const [host, ports] of this.destinationPorts(vs)) {
           const service = this.inferredService(host);
           if (!service) continue;
-          const matches =
-            listener.port !== undefined ? service.ports.some((p) => p.port === listener.port) : ports.has(0) || service.ports.some((p) => ports.has(p.port));
-          if (matches) found.add(service);
+          // The service as istiod copies it: with the listener's port, or the ports the routes name.
+          const kept =
+            listener.port !== undefined ? service.ports.filter((p) => p.port === listener.port) : ports.has(0) ? service.ports : service.ports.filter((p) => ports.has(p.port));
+          if (kept.length === 0) continue;
+          add(service, kept.length === service.ports.length ? "all" : kept.map((p) => p.port));
         }
       }
     }
@@ -419,7 +430,7 @@ export class OutboundScope {
     if (!found) return undefined;
     if (this.egressAllows(found.namespace, found.hostname)) return found;
     if (!this.egressRestricted) return undefined;
-    for (const service of this.inferredServices()) if (service.hostname === host) return service;
+    for (const service of this.inferredServices().keys()) if (service.hostname === host) return service;
     return undefined;
   }
 

@@ -398,6 +398,15 @@ spec:
     expect(scope.service(FQDN("b", "team-b")) !== undefined).toBe(visible);
     expect(g.proxyConfig(g.proxy("team-a/a-v1")!).clusters.some((c) => c.name === `outbound|9080||${FQDN("b", "team-b")}`)).toBe(visible);
   });
+  it.each([
+    ["the port a route names only", `, port: {number: 9080}`, ["9080"]],
+    ["every port when a route names none", "", ["9080", "9443"]],
+  ])("an inferred service keeps %s", (_, port, ports) => {
+    const twoPorts = service("b", "team-b").replace("ports: [{name: http, port: 9080, targetPort: 9080}]", "ports: [{name: http, port: 9080, targetPort: 9080}, {name: https, port: 9443}]");
+    const g = graphOf(service("a", "team-a") + twoPorts + egress('hosts: ["./*"]') + route("to-b", `route: [{destination: {host: ${FQDN("b", "team-b")}${port}}}]`));
+    const names = g.proxyConfig(g.proxy("team-a/a-v1")!).clusters.map((c) => c.name).filter((name) => name.endsWith(`||${FQDN("b", "team-b")}`));
+    expect(names).toEqual(ports.map((p) => `outbound|${p}||${FQDN("b", "team-b")}`));
+  });
 });
 
 describe("workloads of other kinds", () => {
