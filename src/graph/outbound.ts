@@ -319,12 +319,7 @@ export class OutboundScope {
     for (let l = 0; l < egress.length; l++) {
       const listener = egress[l];
       if (listener.port !== undefined && port !== undefined && listener.port !== port) continue;
-      const hosts = listener.hosts;
-      for (let h = 0; h < hosts.length; h++) {
-        const entry = hosts[h];
-        const entryNamespace = entry.namespace === "." ? this.namespace : entry.namespace;
-        if ((entryNamespace === "*" || entryNamespace === namespace) && entryNamespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host))) return true;
-      }
+      if (this.listenerAllows(listener, namespace, host)) return true;
     }
     return false;
   }
@@ -377,7 +372,9 @@ export class OutboundScope {
 
   /** Whether one egress listener's hosts admit a host of a namespace. */
   private listenerAllows(listener: SidecarInfo["egress"][number], namespace: string, host: string): boolean {
-    for (const entry of listener.hosts) {
+    const hosts = listener.hosts;
+    for (let h = 0; h < hosts.length; h++) {
+      const entry = hosts[h];
       const entryNamespace = entry.namespace === "." ? this.namespace : entry.namespace;
       if ((entryNamespace === "*" || entryNamespace === namespace) && entryNamespace !== "~" && (entry.host === "*" || hostMatches(entry.host, host))) return true;
     }

@@ -26,6 +26,7 @@ import {
   translateHttpRoutes,
   weightedDestinations,
 } from "./outbound.js";
+import { portKind } from "./services.js";
 import type { SidecarInfo } from "./sidecars.js";
 import type { Provenance, Workload } from "./types.js";
 import type { RouteProtocol, VirtualServiceInfo } from "./virtual-services.js";
@@ -60,12 +61,9 @@ function serverKind(server: GatewayServer): "http" | "https" | "tls" | "tcp" {
   const mode = String(server.tls?.mode ?? "");
   if (protocol === "HTTPS") return mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH" ? "tls" : "https";
   if (protocol === "TLS") return "tls";
-  if (protocol !== undefined && HTTP_SERVER_PROTOCOLS.has(protocol)) return "http";
+  if (protocol !== undefined && portKind(protocol) === "http") return "http";
   return "tcp";
 }
-
-/** Protocols istiod's gateway builder treats as HTTP (`protocol.IsHTTP`). */
-const HTTP_SERVER_PROTOCOLS: ReadonlySet<string> = new Set(["HTTP", "HTTP2", "GRPC", "GRPC-Web"]);
 
 /**
  * Which routes of the VirtualServices bound to a gateway server istiod turns into Envoy config for it
@@ -79,7 +77,7 @@ export function serverRouteKind(server: GatewayServer): RouteProtocol | undefine
   const mode = server.tls ? String(server.tls.mode ?? "") : undefined;
   if (mode === "AUTO_PASSTHROUGH") return undefined;
   const passthrough = mode === "PASSTHROUGH";
-  if (protocol !== undefined && HTTP_SERVER_PROTOCOLS.has(protocol)) return "http";
+  if (protocol !== undefined && portKind(protocol) === "http") return "http";
   if (protocol === "HTTPS" && !passthrough) return "http";
   return passthrough ? "tls" : "tcp";
 }

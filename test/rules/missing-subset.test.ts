@@ -77,6 +77,32 @@ spec:
     hosts: [${hosts}]
 `;
 
+/** Service, DestinationRule (v1) and an ingress VirtualService for shop.example.com whose /reviews route delegates to
+ *  VirtualService reviews, whose first route (uri prefix `prefix`) goes to subset v2, the second to v1. */
+const delegatedReviews = (prefix: string) =>
+  service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1"]) + gatewayFor("default", "shop.example.com") + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: default}
+spec:
+  hosts: [shop.example.com]
+  gateways: [public]
+  http:
+  - match: [{uri: {prefix: /reviews}}]
+    delegate: {name: reviews, namespace: default}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  http:
+  - match: [{uri: {prefix: ${prefix}}}]
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v1}
+`;
+
 /** A VirtualService routing `host` to `subset`; the `subset:` line is line 11 of this block. */
 const vs = (name: string, ns: string, hosts: string, host: string, subset: string, extra = "") => `---
 apiVersion: networking.istio.io/v1
@@ -142,28 +168,7 @@ spec:
         vs("b-second", "default", "reviews", "reviews", "v9").replace("metadata: {name: b-second, namespace: default}", "metadata: {name: b-second, namespace: default, creationTimestamp: '2024-02-01T00:00:00Z'}"),
     }],
     ["a delegate route istiod drops (its path is not under the root's prefix) is never used", {
-      "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1"]) + gatewayFor("default", "shop.example.com") + `---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: shop, namespace: default}
-spec:
-  hosts: [shop.example.com]
-  gateways: [public]
-  http:
-  - match: [{uri: {prefix: /reviews}}]
-    delegate: {name: reviews, namespace: default}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  http:
-  - match: [{uri: {prefix: /v2}}]
-    route:
-    - destination: {host: reviews, subset: v2}
-  - route:
-    - destination: {host: reviews, subset: v1}
-`,
+      "a.yaml": delegatedReviews("/v2"),
     }],
   ];
   it.each(valid)("valid: %s", async (_, files) => {
@@ -407,28 +412,7 @@ metadata: {name: shop}
 
   it("a delegate route the root keeps is judged from the root's clients", async () => {
     const found = await run({
-      "a.yaml": service("reviews", "default", ["v1"]) + dr("reviews", "default", "reviews", ["v1"]) + gatewayFor("default", "shop.example.com") + `---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: shop, namespace: default}
-spec:
-  hosts: [shop.example.com]
-  gateways: [public]
-  http:
-  - match: [{uri: {prefix: /reviews}}]
-    delegate: {name: reviews, namespace: default}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  http:
-  - match: [{uri: {prefix: /reviews/v2}}]
-    route:
-    - destination: {host: reviews, subset: v2}
-  - route:
-    - destination: {host: reviews, subset: v1}
-`,
+      "a.yaml": delegatedReviews("/reviews/v2"),
     });
     expect(found.map((f) => f.messageId)).toEqual(["undefinedSubset"]);
     expect(found[0].message).toContain('subset "v2" of "reviews" does not exist for clients in namespace istio-system');
